@@ -1,0 +1,129 @@
+//! Command-line interface: clap commands, printers, progress.
+//!
+//! - `mod.rs`: the argument model and dispatch, exit codes.
+//! - `hunt.rs`: `trailguard hunt`.
+//! - `rules.rs`: `trailguard rules list|show`, `trailguard config check`.
+//! - `output.rs`: text, JSON Lines and OCSF printers.
+
+mod hunt;
+mod output;
+mod rules;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use trailguard::{Config, Severity};
+
+/// Exit status: ran, nothing at or above --min-severity.
+pub const EXIT_CLEAN: i32 = 0;
+/// Exit status: ran, findings at or above --min-severity.
+pub const EXIT_FINDINGS: i32 = 1;
+/// Exit status: usage, configuration or I/O error.
+pub const EXIT_ERROR: i32 = 2;
+
+/// trailguard: find and contain AWS account takeovers from CloudTrail and account state.
+#[derive(Debug, Parser)]
+#[command(name = "trailguard", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Evaluate the rules over CloudTrail records from files, directories (recursive) or - (stdin).
+    Hunt(hunt::HuntArgs),
+    /// The rule library and its metadata.
+    Rules {
+        #[command(subcommand)]
+        action: Option<rules::RulesAction>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Configuration file tools.
+    Config {
+        #[command(subcommand)]
+        action: rules::ConfigAction,
+    },
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Readable table grouped by actor, with a timeline per actor.
+    Text,
+    /// One Finding JSON object per line.
+    Json,
+    /// One OCSF Detection Finding (class 2004) per line.
+    Ocsf,
+}
+
+/// Options every subcommand accepts.
+#[derive(Debug, Clone, Args)]
+pub struct Common {
+    /// Configuration file (TOML): change windows, principals, thresholds, rule overrides.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Report only findings at or above this severity (info, low, medium, high, critical).
+    #[arg(long, value_name = "SEVERITY", default_value = "info", value_parser = parse_severity)]
+    pub min_severity: Severity,
+    /// AWS profile for AWS access (S3 sources and live-account commands).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// AWS region for AWS access.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Send every AWS call to this endpoint (e.g. a local AWS emulator).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}
+
+impl Common {
+    /// The configuration, or safe defaults without `--config`.
+    pub fn load_config(&self) -> anyhow::Result<Config> {
+        match &self.config {
+            Some(p) => Ok(Config::load(p)?),
+            None => Ok(Config::default()),
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("TRAILGUARD_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Runs the CLI; returns the exit status.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
+        }
+    };
+    init_tracing();
+    let res = match cli.command {
+        Command::Hunt(a) => hunt::run(a),
+        Command::Rules { action, common } => rules::run_rules(action, &common),
+        Command::Config { action } => rules::run_config(action),
+    };
+    match res {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("trailguard: error: {e:#}");
+            EXIT_ERROR
+        }
+    }
+}
