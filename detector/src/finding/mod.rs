@@ -115,7 +115,7 @@ impl Finding {
             account: r.account().to_owned(),
             region: r.region().to_owned(),
             actor: ev.actor().clone(),
-            resources,
+            resources: resources.clone(),
             event_ids: if r.id().is_empty() { vec![] } else { vec![r.id().to_owned()] },
             mitre: meta.mitre.iter().map(|s| s.to_string()).collect(),
             summary,
@@ -124,7 +124,7 @@ impl Finding {
                 time: ev.time,
                 event_name: r.name().to_owned(),
                 event_id: r.id().to_owned(),
-                target: String::new(),
+                target: resources.first().map(|a| short_name(a).to_owned()).unwrap_or_default(),
             }],
         }
     }
@@ -155,6 +155,12 @@ impl Finding {
     pub fn sort_key(&self) -> (Timestamp, &str, Option<&String>, &[String]) {
         (self.time, &self.rule_id, self.event_ids.first(), &self.resources)
     }
+}
+
+/// The last path element of an ARN (`user/ops/alice` gives `alice`), or the whole string.
+pub fn short_name(arn: &str) -> &str {
+    let tail = arn.rsplit_once(':').map(|x| x.1).unwrap_or(arn);
+    tail.rsplit('/').next().unwrap_or(tail)
 }
 
 /// An actor value for posture findings (no event behind them).

@@ -15,6 +15,7 @@ pub mod correlation;
 pub mod ec2;
 pub mod iam;
 pub mod logging;
+pub mod policy;
 pub mod signin;
 pub mod util;
 

@@ -64,3 +64,34 @@ pub fn target_user_or_self(ev: &Event) -> Option<String> {
         None => ev.actor().name().map(str::to_owned),
     }
 }
+
+/// Instance ids in an EC2 request's `instancesSet.items[].instanceId`
+/// (TerminateInstances, StopInstances, ...).
+pub fn instance_ids(ev: &Event) -> Vec<String> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Req {
+        #[serde(default)]
+        instances_set: Option<Items>,
+    }
+    #[derive(Deserialize)]
+    struct Items {
+        #[serde(default)]
+        items: Vec<Item>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Item {
+        #[serde(default)]
+        instance_id: Option<String>,
+    }
+    let mut ids: Vec<String> = ev
+        .record
+        .request::<Req>()
+        .and_then(|r| r.instances_set)
+        .map(|s| s.items.into_iter().filter_map(|i| i.instance_id).collect())
+        .unwrap_or_default();
+    ids.sort();
+    ids.dedup();
+    ids
+}
