@@ -146,9 +146,10 @@ pub fn trust_of(doc: &Value) -> Trust {
     let mut t = Trust::default();
     for st in statements(doc).into_iter().filter(|st| is_allow(st) && lets_assume(st)) {
         let conditioned = st.get("Condition").is_some_and(|c| c.as_object().is_some_and(|o| !o.is_empty()));
+        // "Conditioned" holds only while every `*` statement seen has a Condition.
         let star = |t: &mut Trust| {
+            t.wildcard_conditioned = conditioned && (!t.wildcard || t.wildcard_conditioned);
             t.wildcard = true;
-            t.wildcard_conditioned = conditioned;
         };
         match st.get("Principal") {
             Some(Value::String(s)) if s == "*" => star(&mut t),
@@ -213,5 +214,10 @@ mod tests {
         assert!(star.wildcard && !star.wildcard_conditioned);
         let star = trust_of(&parse_document(r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-1"}}}}"#).unwrap());
         assert!(star.wildcard && star.wildcard_conditioned);
+        let mixed = trust_of(&parse_document(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"},
+            {"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-1"}}}]}"#,
+        ).unwrap());
+        assert!(mixed.wildcard && !mixed.wildcard_conditioned, "a conditioned * must not hide an open one");
     }
 }
