@@ -132,7 +132,12 @@ fn openings(doc: &Value, own: &str, cfg: &Config) -> Option<Opening> {
     let t = policy::trust_of(doc);
     let mut sev = None;
     let mut who_in = Vec::new();
-    if t.wildcard && !t.wildcard_conditioned {
+    // Per statement: one conditioned `*` must not hide another, unconditioned one.
+    let bare_star = policy::statements(doc).into_iter().any(|st| {
+        let one = policy::trust_of(&serde_json::json!({ "Statement": st }));
+        one.wildcard && !one.wildcard_conditioned
+    });
+    if bare_star {
         sev = Some(Severity::Critical);
         who_in.push("anyone (`*` with no Condition)".to_owned());
     } else if t.wildcard {
