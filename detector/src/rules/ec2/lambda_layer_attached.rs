@@ -57,9 +57,9 @@ impl EventRule for Rule {
         }
         let req: Value = r.request().unwrap_or(Value::Null);
         let layers = texts(field(&req, "layers"));
-        if layers.is_empty() {
+        let Some(first) = layers.first().cloned() else {
             return;
-        }
+        };
         let name = text(field(&req, "functionName")).unwrap_or_else(|| "(unknown)".to_owned());
         let arn = arn_or(&name, |n| {
             format!("arn:aws:lambda:{}:{}:function:{n}", r.region(), r.account())
@@ -83,7 +83,7 @@ impl EventRule for Rule {
             list_some(&layers, 3),
             r.account(),
             r.region(),
-            layers[0]
+            first
         );
         let mut resources = vec![arn];
         resources.extend(layers);

@@ -257,3 +257,82 @@ fn panther_labelled_tests_agree_where_the_semantics_match() {
     assert!(checked >= 30, "only {checked} Panther tests checked");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// Odd shapes never panic and never fire: every event name any of our rules
+/// reads, with request, response and additional data of every JSON type.
+#[test]
+fn odd_shapes_are_tolerated() {
+    let engine = Engine::new(Config::default());
+    let names: Vec<&str> = crate::rules::catalog()
+        .into_iter()
+        .filter(|m| OURS.contains(&m.id))
+        .flat_map(|m| m.events.iter().copied())
+        .collect();
+    let shapes = [
+        "null",
+        "\"x\"",
+        "[]",
+        "[1,{}]",
+        "7",
+        "true",
+        "{}",
+        r#"{"items":"x","layers":{},"principal":["*"]}"#,
+    ];
+    for name in names {
+        for shape in shapes {
+            let rec = serde_json::json!({
+                "eventName": name, "eventTime": "2026-11-12T03:12:44Z", "eventID": "e",
+                "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/alice"},
+                "requestParameters": serde_json::from_str::<Value>(shape).expect("shape"),
+                "responseElements": serde_json::from_str::<Value>(shape).expect("shape"),
+                "additionalEventData": serde_json::from_str::<Value>(shape).expect("shape"),
+            });
+            for source in [
+                "ec2",
+                "cloudtrail",
+                "guardduty",
+                "lambda",
+                "signin",
+                "sts",
+                "rds",
+                "organizations",
+            ] {
+                let mut r = rec.clone();
+                r["eventSource"] = Value::String(format!("{source}.amazonaws.com"));
+                for f in run(&engine, &r) {
+                    let fires_on_name_alone = [
+                        "DeleteTrail",
+                        "StopLogging",
+                        "DeleteDetector",
+                        "DisassociateFromAdministratorAccount",
+                        "DisassociateFromMasterAccount",
+                        "StopMonitoringMembers",
+                        "DeleteMembers",
+                        "DisassociateMembers",
+                        "StopConfigurationRecorder",
+                        "DeleteConfigurationRecorder",
+                        "DeleteDeliveryChannel",
+                        "DisableSecurityHub",
+                        "BatchDisableStandards",
+                        "DisableImportFindingsForProduct",
+                        "LeaveOrganization",
+                        "RemoveAccountFromOrganization",
+                        "DeleteEventDataStore",
+                        "StopEventDataStoreIngestion",
+                        "GetFederationToken",
+                        "DeleteFlowLogs",
+                        "DeleteResolverQueryLogConfig",
+                        "DisassociateResolverQueryLogConfig",
+                        "UpdateIPSet",
+                    ];
+                    assert!(
+                        fires_on_name_alone.contains(&name),
+                        "{name} {source} {shape}: {} fired: {}",
+                        f.rule_id,
+                        f.summary
+                    );
+                }
+            }
+        }
+    }
+}
