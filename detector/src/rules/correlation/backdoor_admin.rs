@@ -180,7 +180,7 @@ fn describe(f: &Fact) -> String {
         (PASSWORD, _) => "gave it a console password".to_owned(),
         (TRUST, _) => "opened its trust policy to an outside account".to_owned(),
         (MEMBER, _) => format!(
-            "added it to group {}, which it made admin",
+            "added it to group {}, made admin by the same actor",
             f.resources.first().map(|g| short_name(g)).unwrap_or("")
         ),
         _ => String::new(),

@@ -196,10 +196,14 @@ fn report(l: &Fact, writes: &[&Fact], why: &str, w: i64) -> Correlated {
         common::span_text(l.time, last),
         common::list(&calls, 5),
     );
-    let resources = writes
+    // What the writes changed; the principal itself when they named nothing else.
+    let mut resources: Vec<String> = writes
         .iter()
         .flat_map(|f| f.resources.iter().cloned())
         .collect();
+    if resources.is_empty() {
+        resources.extend(l.actor.arn.clone());
+    }
     let finding = common::finding(&META, l, &ordered, resources, summary);
     let anchor = if l.event_id.is_empty() {
         l.time.to_string()
