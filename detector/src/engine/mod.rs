@@ -79,6 +79,12 @@ impl Engine {
         &self.cfg
     }
 
+    /// The longest look-back any enabled correlation rule needs, in seconds:
+    /// state older than the newest event time minus this can be forgotten.
+    pub fn longest_window(&self) -> i64 {
+        self.correlation_rules.iter().map(|r| r.window(&self.cfg)).max().unwrap_or(0)
+    }
+
     /// Number of enabled rules.
     pub fn rule_count(&self) -> usize {
         self.event_rules.len() + self.correlation_rules.len()
