@@ -373,3 +373,24 @@ pub const PLANNED_RULES: &[&str] = &[
     "corr-access-denied-probing",
     "corr-policy-version-escalation",
 ];
+
+/// The contract's severities, lowest first.
+pub const SEVERITIES: [&str; 5] = ["info", "low", "medium", "high", "critical"];
+
+/// The strings of a JSON array of strings; `None` when it is anything else.
+pub fn string_array(v: Option<&Value>) -> Option<Vec<&str>> {
+    v?.as_array()?.iter().map(Value::as_str).collect()
+}
+
+/// An ATT&CK technique id: `T1234` or `T1234.001`.
+pub fn is_technique(t: &str) -> bool {
+    let mut parts = t.strip_prefix('T').unwrap_or("x").split('.');
+    let main = parts.next().unwrap_or("");
+    let sub = parts.next();
+    main.len() == 4
+        && main.bytes().all(|b| b.is_ascii_digit())
+        && sub.map_or(true, |s| {
+            s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit())
+        })
+        && parts.next().is_none()
+}

@@ -124,3 +124,31 @@ pub fn describe_instances(id: &str, time: &str) -> Value {
     r["readOnly"] = json!(true);
     r
 }
+
+/// Six records for output checks (event ids `event_id(tag, 1..=6)`): root sign-in, a user creating a user, a role session creating a user, a
+/// session whose role must be derived from its ARN, and a read-only call.
+pub fn mixed(tag: u32) -> Vec<Value> {
+    let mut derived = assumed_role("ops", "jane@example.com");
+    derived.as_object_mut().map(|o| o.remove("sessionContext"));
+    let mut root_no_arn = root_login(&event_id(tag, 6), &nov(12, 5 * 3600));
+    root_no_arn["userIdentity"] =
+        json!({"type": "Root", "principalId": ACCOUNT, "accountId": ACCOUNT});
+    vec![
+        root_login(&event_id(tag, 1), &nov(12, 3 * 3600 + 12 * 60 + 44)),
+        create_user(
+            &event_id(tag, 2),
+            &nov(9, 15 * 3600),
+            iam_user("alice"),
+            "backup1",
+        ),
+        create_user(
+            &event_id(tag, 3),
+            &nov(9, 16 * 3600),
+            assumed_role("deploy", "ci-4242"),
+            "svc-batch",
+        ),
+        create_user(&event_id(tag, 4), &nov(9, 17 * 3600), derived, "helper"),
+        describe_instances(&event_id(tag, 5), &nov(9, 18 * 3600)),
+        root_no_arn,
+    ]
+}

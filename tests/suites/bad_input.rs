@@ -31,7 +31,7 @@ fn good_file(dir: &Path) -> PathBuf {
 /// What a run over a bad input must show.
 struct Expect<'a> {
     /// Stderr must hold exactly one line containing this (the bad file's path).
-    names: &'a str,
+    names: String,
     /// That line must also contain this (`line 2`, `Records[1]`, ...).
     loc: Option<&'a str>,
     /// Event ids whose findings must appear.
@@ -41,12 +41,30 @@ struct Expect<'a> {
     exit: i32,
 }
 
+/// `Expect` in one line: names, loc, found, absent, exit status.
+fn expect<'a>(
+    names: &str,
+    loc: Option<&'a str>,
+    found: &'a [u32],
+    absent: &'a [u32],
+    exit: i32,
+) -> Expect<'a> {
+    let names = names.to_owned();
+    Expect {
+        names,
+        loc,
+        found,
+        absent,
+        exit,
+    }
+}
+
 fn check(what: &str, out: &Output, e: &Expect) {
     assert_exit(out, e.exit, what);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let lines: Vec<String> = stderr_lines(out)
         .into_iter()
-        .filter(|l| l.contains(e.names))
+        .filter(|l| l.contains(&e.names))
         .collect();
     assert_eq!(
         lines.len(),
@@ -102,13 +120,7 @@ fn truncated_gzip_keeps_the_records_before_the_cut() {
     let gz = gzip(&long_jsonl(1, 2, 3000));
     let cut = write_file(dir.path(), "cut.jsonl.gz", &gz[..gz.len() * 6 / 10]);
     let out = hunt_paths(&[&cut, &good]);
-    let e = Expect {
-        names: &p(&cut),
-        loc: None,
-        found: &[1, 900],
-        absent: &[2],
-        exit: 1,
-    };
+    let e = expect(&p(&cut), None, &[1, 900], &[2], 1);
     check("truncated gzip JSON Lines", &out, &e);
     let lines = stderr_lines(&out);
     assert!(
@@ -124,13 +136,7 @@ fn truncated_gzip_keeps_the_records_before_the_cut() {
     let gz = gzip(&s3_log(&recs));
     let cut = write_file(dir.path(), "cut-log.json.gz", &gz[..gz.len() / 2]);
     let out = hunt_paths(&[&cut, &good]);
-    let e = Expect {
-        names: &p(&cut),
-        loc: None,
-        found: &[3, 900],
-        absent: &[4],
-        exit: 1,
-    };
+    let e = expect(&p(&cut), None, &[3, 900], &[4], 1);
     check("truncated gzip S3 log file", &out, &e);
 }
 
@@ -144,13 +150,7 @@ fn an_invalid_json_line_among_good_ones() {
     );
     body.extend_from_slice(&jsonl(&[login(2)]));
     let f = write_file(dir.path(), "mixed.jsonl", &body);
-    let e = Expect {
-        names: &p(&f),
-        loc: Some("line 2"),
-        found: &[1, 2, 900],
-        absent: &[],
-        exit: 1,
-    };
+    let e = expect(&p(&f), Some("line 2"), &[1, 2, 900], &[], 1);
     check("invalid JSON line", &hunt_paths(&[&f, &good]), &e);
 }
 
@@ -164,13 +164,7 @@ fn a_syntax_error_inside_an_s3_log_file_keeps_the_records_before_it() {
         login(2)
     );
     let f = write_file(dir.path(), "broken-log.json", body.as_bytes());
-    let e = Expect {
-        names: &p(&f),
-        loc: Some("Records[1]"),
-        found: &[1, 900],
-        absent: &[],
-        exit: 1,
-    };
+    let e = expect(&p(&f), Some("Records[1]"), &[1, 900], &[], 1);
     check("syntax error in Records[1]", &hunt_paths(&[&f, &good]), &e);
 }
 
@@ -185,13 +179,7 @@ fn a_record_missing_event_time() {
         "no-time.json",
         &s3_log(&[login(1), no_time.clone(), login(2)]),
     );
-    let e = Expect {
-        names: &p(&log),
-        loc: Some("Records[1]"),
-        found: &[1, 2, 900],
-        absent: &[5],
-        exit: 1,
-    };
+    let e = expect(&p(&log), Some("Records[1]"), &[1, 2, 900], &[5], 1);
     check(
         "missing eventTime in an S3 log file",
         &hunt_paths(&[&log, &good]),
@@ -202,13 +190,7 @@ fn a_record_missing_event_time() {
         "no-time.jsonl",
         &jsonl(&[login(3), no_time, login(4)]),
     );
-    let e = Expect {
-        names: &p(&lines),
-        loc: Some("line 2"),
-        found: &[3, 4, 900],
-        absent: &[5],
-        exit: 1,
-    };
+    let e = expect(&p(&lines), Some("line 2"), &[3, 4, 900], &[5], 1);
     check(
         "missing eventTime in JSON Lines",
         &hunt_paths(&[&lines, &good]),
@@ -267,13 +249,7 @@ fn a_50_mb_record_is_skipped_and_the_rest_evaluated() {
         "huge.jsonl",
         &jsonl(&[login(1), huge, login(2)]),
     );
-    let e = Expect {
-        names: &p(&f),
-        loc: Some("line 2"),
-        found: &[1, 2, 900],
-        absent: &[7],
-        exit: 1,
-    };
+    let e = expect(&p(&f), Some("line 2"), &[1, 2, 900], &[7], 1);
     check("50 MB record", &hunt_paths(&[&f, &good]), &e);
 }
 
@@ -287,13 +263,7 @@ fn a_json_file_that_is_not_cloudtrail() {
         br#"{"name":"site","version":"1.0.0","dependencies":{"left-pad":"^1.3.0"}}"#,
     );
     let out = hunt_paths(&[dir.path()]);
-    let e = Expect {
-        names: &p(&f),
-        loc: None,
-        found: &[900],
-        absent: &[],
-        exit: 1,
-    };
+    let e = expect(&p(&f), None, &[900], &[], 1);
     check("non-CloudTrail JSON (directory walk)", &out, &e);
 }
 
@@ -310,13 +280,7 @@ fn binary_garbage() {
         .collect();
     bytes[0] = 0x89;
     let f = write_file(dir.path(), "garbage.json", &bytes);
-    let e = Expect {
-        names: &p(&f),
-        loc: None,
-        found: &[900],
-        absent: &[],
-        exit: 1,
-    };
+    let e = expect(&p(&f), None, &[900], &[], 1);
     check("binary garbage", &hunt_paths(&[&f, &good]), &e);
 }
 
@@ -329,13 +293,7 @@ fn a_corrupt_gzip_stream() {
     let mut bytes = vec![0x1f, 0x8b];
     bytes.extend((0u32..4094).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
     let f = write_file(dir.path(), "garbage.json.gz", &bytes);
-    let e = Expect {
-        names: &p(&f),
-        loc: None,
-        found: &[900],
-        absent: &[],
-        exit: 1,
-    };
+    let e = expect(&p(&f), None, &[900], &[], 1);
     check("corrupt gzip", &hunt_paths(&[&f, &good]), &e);
 }
 
@@ -349,13 +307,7 @@ fn a_gzip_file_cut_before_its_first_record() {
         "cut-early.json.gz",
         &gzip(&s3_log(&[login(6)]))[..30],
     );
-    let e = Expect {
-        names: &p(&f),
-        loc: None,
-        found: &[900],
-        absent: &[6],
-        exit: 1,
-    };
+    let e = expect(&p(&f), None, &[900], &[6], 1);
     check(
         "gzip cut before its first record",
         &hunt_paths(&[&f, &good]),
@@ -373,13 +325,7 @@ fn empty_files() {
         ("empty.json.gz", gzip(b"")),
     ] {
         let f = write_file(dir.path(), name, &body);
-        let e = Expect {
-            names: &p(&f),
-            loc: None,
-            found: &[900],
-            absent: &[],
-            exit: 1,
-        };
+        let e = expect(&p(&f), None, &[900], &[], 1);
         check(name, &hunt_paths(&[&f, &good]), &e);
     }
 }
@@ -392,13 +338,7 @@ fn non_ascii_text_right_after_a_record_does_not_panic() {
     let good = good_file(dir.path());
     let body = format!("{}«note»\n{}\n", login(1), login(2));
     let f = write_file(dir.path(), "glued.jsonl", body.as_bytes());
-    let e = Expect {
-        names: &p(&f),
-        loc: Some("line 1"),
-        found: &[1, 2, 900],
-        absent: &[],
-        exit: 1,
-    };
+    let e = expect(&p(&f), Some("line 1"), &[1, 2, 900], &[], 1);
     check(
         "non-ASCII text glued to a record",
         &hunt_paths(&[&f, &good]),
@@ -419,13 +359,7 @@ fn deeply_nested_json_does_not_overflow_the_stack() {
         login(2)
     );
     let f = write_file(dir.path(), "nested.jsonl", body.as_bytes());
-    let e = Expect {
-        names: &p(&f),
-        loc: Some("line 2"),
-        found: &[1, 2, 900],
-        absent: &[],
-        exit: 1,
-    };
+    let e = expect(&p(&f), Some("line 2"), &[1, 2, 900], &[], 1);
     check("deeply nested JSON", &hunt_paths(&[&f, &good]), &e);
 }
 
@@ -465,13 +399,7 @@ fn unreadable(what: &str, bad: &Path, others: &[&Path]) {
     let mut paths: Vec<&Path> = vec![bad];
     paths.extend_from_slice(others);
     let out = hunt_paths(&paths);
-    let e = Expect {
-        names: &p(bad),
-        loc: None,
-        found: &[900],
-        absent: &[],
-        exit: 2,
-    };
+    let e = expect(&p(bad), None, &[900], &[], 2);
     check(what, &out, &e);
 }
 
@@ -512,13 +440,7 @@ fn a_dangling_symlink_inside_a_directory() {
     std::fs::create_dir_all(dir.path().join("logs")).expect("mkdir");
     std::os::unix::fs::symlink(dir.path().join("gone.json.gz"), &link).expect("symlink");
     let out = hunt_paths(&[dir.path()]);
-    let e = Expect {
-        names: &p(&link),
-        loc: None,
-        found: &[900],
-        absent: &[],
-        exit: 2,
-    };
+    let e = expect(&p(&link), None, &[900], &[], 2);
     check("dangling symlink in a walked directory", &out, &e);
 }
 

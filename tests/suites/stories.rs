@@ -54,37 +54,18 @@ fn describe(findings: &[Value]) -> String {
         .join("\n")
 }
 
-/// Runs one story and returns its problems (empty when it behaves).
-fn check_story(dir: &Path) -> Vec<String> {
-    let expected: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).expect("expected.json"))
-            .unwrap_or_else(|e| panic!("{}/expected.json: {e}", dir.display()));
-    let mut inputs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("story dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .collect();
-    inputs.sort();
-    assert!(!inputs.is_empty(), "{}: no *.jsonl records", dir.display());
-    let cfg = dir.join("config.toml").display().to_string();
-    let paths: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
-    let (out, findings) = hunt_json(&["--config", &cfg], &paths);
+fn list(expected: &Value, key: &str) -> Vec<Value> {
+    expected
+        .get(key)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Problems with `must_fire` entries.
+fn unmet(expected: &Value, findings: &[Value]) -> Vec<String> {
     let mut problems = Vec::new();
-    let code = exit_code(&out);
-    if !out.stderr.is_empty() {
-        problems.push(format!(
-            "stderr is not empty:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let list = |key: &str| {
-        expected
-            .get(key)
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-    };
-    for want in list("must_fire") {
+    for want in list(expected, "must_fire") {
         let rule = s(&want, "rule_id");
         let actor = want.get("actor").and_then(Value::as_str);
         let min = want.get("min_count").and_then(Value::as_u64).unwrap_or(1) as usize;
@@ -100,7 +81,13 @@ fn check_story(dir: &Path) -> Vec<String> {
             ));
         }
     }
-    for not in list("must_not_fire") {
+    problems
+}
+
+/// Problems with `must_not_fire` entries and `no_findings_at_or_above`.
+fn unwanted(expected: &Value, findings: &[Value]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for not in list(expected, "must_not_fire") {
         let rule = s(&not, "rule_id");
         let actor = not.get("actor").and_then(Value::as_str);
         let event = not.get("event_id").and_then(Value::as_str);
@@ -110,9 +97,9 @@ fn check_story(dir: &Path) -> Vec<String> {
             .cloned()
             .collect();
         if !hits.is_empty() {
+            let why = s(&not, "why");
             problems.push(format!(
-                "{rule} must not fire ({}), but did:\n{}",
-                s(&not, "why"),
+                "{rule} must not fire ({why}), but did:\n{}",
                 describe(&hits)
             ));
         }
@@ -133,8 +120,33 @@ fn check_story(dir: &Path) -> Vec<String> {
             ));
         }
     }
-    let want_code = if findings.is_empty() { 0 } else { 1 };
-    if code != want_code {
+    problems
+}
+
+/// Runs one story and returns its problems (empty when it behaves).
+fn check_story(dir: &Path) -> Vec<String> {
+    let expected: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).expect("expected.json"))
+            .unwrap_or_else(|e| panic!("{}/expected.json: {e}", dir.display()));
+    let mut inputs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("story dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    inputs.sort();
+    assert!(!inputs.is_empty(), "{}: no *.jsonl records", dir.display());
+    let cfg = dir.join("config.toml").display().to_string();
+    let paths: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    let (out, findings) = hunt_json(&["--config", &cfg], &paths);
+    let mut problems = Vec::new();
+    if !out.stderr.is_empty() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        problems.push(format!("stderr is not empty:\n{err}"));
+    }
+    problems.extend(unmet(&expected, &findings));
+    problems.extend(unwanted(&expected, &findings));
+    let code = exit_code(&out);
+    if code != i32::from(!findings.is_empty()) {
         problems.push(format!(
             "exit status {code} with {} finding(s)",
             findings.len()
