@@ -1,0 +1,1 @@
+"""Builders and stories behind scripts/gen-fixtures.py."""
