@@ -36,8 +36,6 @@ enum Command {
     Rules {
         #[command(subcommand)]
         action: Option<rules::RulesAction>,
-        #[command(flatten)]
-        common: Common,
     },
     /// Configuration file tools.
     Config {
@@ -84,6 +82,19 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
 }
 
+impl Default for Common {
+    fn default() -> Self {
+        Common {
+            config: None,
+            format: Format::Text,
+            min_severity: Severity::Info,
+            profile: None,
+            region: None,
+            endpoint_url: None,
+        }
+    }
+}
+
 impl Common {
     /// The configuration, or safe defaults without `--config`.
     pub fn load_config(&self) -> anyhow::Result<Config> {
@@ -116,11 +127,13 @@ pub fn main() -> i32 {
     init_tracing();
     let res = match cli.command {
         Command::Hunt(a) => hunt::run(a),
-        Command::Rules { action, common } => rules::run_rules(action, &common),
+        Command::Rules { action } => rules::run_rules(action),
         Command::Config { action } => rules::run_config(action),
     };
     match res {
         Ok(code) => code,
+        // A closed pipe (`trailguard ... | head`) is the reader's choice, not an error.
+        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) => EXIT_CLEAN,
         Err(e) => {
             eprintln!("trailguard: error: {e:#}");
             EXIT_ERROR

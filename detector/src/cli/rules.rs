@@ -2,6 +2,7 @@
 
 use super::{Common, Format, EXIT_CLEAN, EXIT_ERROR};
 use clap::Subcommand;
+use std::io::Write;
 use std::path::PathBuf;
 use trailguard::rules::{catalog, find, RuleMeta};
 use trailguard::Config;
@@ -10,11 +11,16 @@ use trailguard::Config;
 #[derive(Debug, Subcommand)]
 pub enum RulesAction {
     /// List every rule (the default).
-    List,
+    List {
+        #[command(flatten)]
+        common: Common,
+    },
     /// Show one rule's full metadata.
     Show {
         /// Rule id, as printed by `rules list`.
         id: String,
+        #[command(flatten)]
+        common: Common,
     },
 }
 
@@ -33,50 +39,51 @@ fn meta_json(m: &RuleMeta) -> String {
 }
 
 /// Runs `rules`.
-pub fn run_rules(action: Option<RulesAction>, common: &Common) -> anyhow::Result<i32> {
-    let cfg = common.load_config()?;
-    match action.unwrap_or(RulesAction::List) {
-        RulesAction::List => {
+pub fn run_rules(action: Option<RulesAction>) -> anyhow::Result<i32> {
+    let mut out = std::io::stdout().lock();
+    match action.unwrap_or(RulesAction::List { common: Common::default() }) {
+        RulesAction::List { common } => {
+            let cfg = common.load_config()?;
             let all = catalog();
             if common.format != Format::Text {
                 for m in all {
-                    println!("{}", meta_json(m));
+                    writeln!(out, "{}", meta_json(m))?;
                 }
                 return Ok(EXIT_CLEAN);
             }
             let w = all.iter().map(|m| m.id.len()).max().unwrap_or(10);
-            println!("{:<w$}  {:<8}  {:<11}  {:<10}  TITLE", "ID", "SEVERITY", "KIND", "RESPONSE");
+            writeln!(out, "{:<w$}  {:<8}  {:<11}  {:<10}  TITLE", "ID", "SEVERITY", "KIND", "RESPONSE")?;
             for m in all {
                 let off = if cfg.disabled.iter().any(|d| d == m.id) { " (disabled)" } else { "" };
                 let sev = cfg.severity.get(m.id).copied().unwrap_or(m.severity);
                 let resp = cfg.response.get(m.id).copied().unwrap_or(m.response);
-                println!(
+                writeln!(out, 
                     "{:<w$}  {:<8}  {:<11}  {:<10}  {}{off}",
                     m.id,
                     sev.as_str(),
                     serde_json::to_value(m.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
                     resp.as_str(),
                     m.title
-                );
+                )?;
             }
             Ok(EXIT_CLEAN)
         }
-        RulesAction::Show { id } => {
+        RulesAction::Show { id, common } => {
             let Some(m) = find(&id) else {
                 eprintln!("trailguard: error: no rule {id:?}; `trailguard rules list` shows them all");
                 return Ok(EXIT_ERROR);
             };
             if common.format != Format::Text {
-                println!("{}", meta_json(m));
+                writeln!(out, "{}", meta_json(m))?;
                 return Ok(EXIT_CLEAN);
             }
-            println!("{}: {}", m.id, m.title);
-            println!("  severity:    {}", m.severity);
-            println!("  response:    {}", m.response.as_str());
-            println!("  MITRE:       {}", m.mitre.join(", "));
+            writeln!(out, "{}: {}", m.id, m.title)?;
+            writeln!(out, "  severity:    {}", m.severity)?;
+            writeln!(out, "  response:    {}", m.response.as_str())?;
+            writeln!(out, "  MITRE:       {}", m.mitre.join(", "))?;
             let events = if m.events.is_empty() { "every record".to_owned() } else { m.events.join(", ") };
-            println!("  events:      {events}");
-            println!("\n{}\n\nRemediation: {}", m.description, m.remediation);
+            writeln!(out, "  events:      {events}")?;
+            writeln!(out, "\n{}\n\nRemediation: {}", m.description, m.remediation)?;
             Ok(EXIT_CLEAN)
         }
     }
@@ -85,9 +92,10 @@ pub fn run_rules(action: Option<RulesAction>, common: &Common) -> anyhow::Result
 /// Runs `config`.
 pub fn run_config(action: ConfigAction) -> anyhow::Result<i32> {
     let ConfigAction::Check { file } = action;
+    let mut out = std::io::stdout().lock();
     match Config::load(&file) {
         Ok(c) => {
-            println!(
+            writeln!(out, 
                 "{}: ok: {} change window(s), {} break-glass, {} trusted automation, {} trusted account(s), {} protected, {} rule(s) disabled",
                 file.display(),
                 c.windows.len(),
@@ -96,7 +104,7 @@ pub fn run_config(action: ConfigAction) -> anyhow::Result<i32> {
                 c.principals.trusted_accounts.len(),
                 c.principals.protected.len(),
                 c.disabled.len()
-            );
+            )?;
             Ok(EXIT_CLEAN)
         }
         Err(e) => {
