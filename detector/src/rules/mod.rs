@@ -6,7 +6,7 @@
 //!   facts live in a [`crate::engine::StateStore`], so the same rule works in
 //!   `hunt` (memory) and in the Lambda (DynamoDB), one event at a time, in any order.
 //!
-//! Areas: [`iam`], [`logging`], [`ec2`], [`signin`], [`correlation`]. Each area's
+//! Areas: [`iam`], [`logging`], [`ec2`], [`signin`], [`secrets`], [`correlation`]. Each area's
 //! `rules()` lists its rules; [`event_rules`], [`correlation_rules`] and
 //! [`catalog`] list them all. A rule file holds its condition, its metadata and
 //! the names of its fixtures under `fixtures/rules/<id>/`.
@@ -16,6 +16,7 @@ pub mod ec2;
 pub mod iam;
 pub mod logging;
 pub mod policy;
+pub mod secrets;
 pub mod signin;
 pub mod util;
 
@@ -98,7 +99,10 @@ pub fn event_rules() -> Vec<Box<dyn EventRule>> {
 
 /// Every built-in correlation rule.
 pub fn correlation_rules() -> Vec<Box<dyn CorrelationRule>> {
-    correlation::rules()
+    let mut v = correlation::rules();
+    v.extend(secrets::correlation_rules());
+    v.extend(ec2::correlation_rules());
+    v
 }
 
 /// Metadata of every built-in rule, sorted by id.
