@@ -36,6 +36,8 @@ enum Command {
     Rules {
         #[command(subcommand)]
         action: Option<rules::RulesAction>,
+        #[command(flatten)]
+        common: Common,
     },
     /// Configuration file tools.
     Config {
@@ -55,44 +57,32 @@ pub enum Format {
     Ocsf,
 }
 
-/// Options every subcommand accepts.
+/// Options every subcommand accepts (before or after a nested action: `rules --format json list`
+/// and `rules list --format json` are the same).
 #[derive(Debug, Clone, Args)]
 pub struct Common {
     /// Configuration file (TOML): change windows, principals, thresholds, rule overrides.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Report only findings at or above this severity (info, low, medium, high, critical).
-    #[arg(long, value_name = "SEVERITY", default_value = "info", value_parser = parse_severity)]
+    #[arg(long, global = true, value_name = "SEVERITY", default_value = "info", value_parser = parse_severity)]
     pub min_severity: Severity,
     /// AWS profile for AWS access (S3 sources and live-account commands).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub profile: Option<String>,
     /// AWS region for AWS access.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub region: Option<String>,
     /// Send every AWS call to this endpoint (e.g. a local AWS emulator).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
-}
-
-impl Default for Common {
-    fn default() -> Self {
-        Common {
-            config: None,
-            format: Format::Text,
-            min_severity: Severity::Info,
-            profile: None,
-            region: None,
-            endpoint_url: None,
-        }
-    }
 }
 
 impl Common {
@@ -127,7 +117,7 @@ pub fn main() -> i32 {
     init_tracing();
     let res = match cli.command {
         Command::Hunt(a) => hunt::run(a),
-        Command::Rules { action } => rules::run_rules(action),
+        Command::Rules { action, common } => rules::run_rules(action, &common),
         Command::Config { action } => rules::run_config(action),
     };
     match res {

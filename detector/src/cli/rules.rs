@@ -11,16 +11,11 @@ use trailguard::Config;
 #[derive(Debug, Subcommand)]
 pub enum RulesAction {
     /// List every rule (the default).
-    List {
-        #[command(flatten)]
-        common: Common,
-    },
+    List,
     /// Show one rule's full metadata.
     Show {
         /// Rule id, as printed by `rules list`.
         id: String,
-        #[command(flatten)]
-        common: Common,
     },
 }
 
@@ -39,10 +34,10 @@ fn meta_json(m: &RuleMeta) -> String {
 }
 
 /// Runs `rules`.
-pub fn run_rules(action: Option<RulesAction>) -> anyhow::Result<i32> {
+pub fn run_rules(action: Option<RulesAction>, common: &Common) -> anyhow::Result<i32> {
     let mut out = std::io::stdout().lock();
-    match action.unwrap_or(RulesAction::List { common: Common::default() }) {
-        RulesAction::List { common } => {
+    match action.unwrap_or(RulesAction::List) {
+        RulesAction::List => {
             let cfg = common.load_config()?;
             let all = catalog();
             if common.format != Format::Text {
@@ -68,7 +63,7 @@ pub fn run_rules(action: Option<RulesAction>) -> anyhow::Result<i32> {
             }
             Ok(EXIT_CLEAN)
         }
-        RulesAction::Show { id, common } => {
+        RulesAction::Show { id } => {
             let Some(m) = find(&id) else {
                 eprintln!("trailguard: error: no rule {id:?}; `trailguard rules list` shows them all");
                 return Ok(EXIT_ERROR);
