@@ -372,6 +372,10 @@ pub const PLANNED_RULES: &[&str] = &[
     "corr-login-then-takeover",
     "corr-access-denied-probing",
     "corr-policy-version-escalation",
+    "lambda-layer-attached",
+    "ec2-instance-remote-access-pushed",
+    "ec2-ssh-key-pushed-to-many",
+    "secrets-harvesting",
 ];
 
 /// The contract's severities, lowest first.

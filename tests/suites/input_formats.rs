@@ -1,6 +1,7 @@
 //! Every input format `hunt` reads yields the same findings for the same records.
 //!
-//! Two records carry the checks: a root console sign-in (`root-activity`, an
+//! Two records carry the checks: a root console sign-in without MFA
+//! (`root-activity` and `signin-console-login-without-mfa`, an
 //! "AWS Console Sign In via CloudTrail" event) and a `CreateUser` by an IAM user
 //! (`iam-user-created-outside-window`, an "AWS API Call via CloudTrail" event).
 //! The reference is JSON Lines; every other shape must print exactly the same
@@ -36,10 +37,12 @@ fn reference() -> Vec<Value> {
     assert_exit(&out, 1, "reference JSON Lines");
     let ids = rule_ids(&findings);
     assert!(
-        ids.contains("root-activity") && ids.contains("iam-user-created-outside-window"),
+        ids.contains("root-activity")
+            && ids.contains("signin-console-login-without-mfa")
+            && ids.contains("iam-user-created-outside-window"),
         "{ids:?}"
     );
-    assert_eq!(findings.len(), 2, "{findings:#?}");
+    assert_eq!(findings.len(), 3, "{findings:#?}");
     findings
 }
 
