@@ -177,12 +177,9 @@ fn findings_list_every_fact_oldest_first() {
 fn stratus() -> Option<Vec<(String, String)>> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/corpus/stratus_detonation_logs.jsonl"
+        "/../fixtures/corpus/stratus_detonation_logs.jsonl"
     );
-    let Ok(text) = std::fs::read_to_string(path) else {
-        println!("skipped: {path} is absent");
-        return None;
-    };
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e} (in-repo corpus)"));
     let mut out = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let v: serde_json::Value = serde_json::from_str(line).expect("corpus line");

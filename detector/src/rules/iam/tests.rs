@@ -3,8 +3,8 @@
 //! and the IAM rules must stay quiet on the other techniques), and Panther's
 //! labelled tests where a Panther rule means the same as ours.
 //!
-//! The corpus lives outside the repository (`/work/shared/corpus`); when it is
-//! absent the tests print a notice and pass.
+//! The corpus lives outside the repository (`fixtures/corpus`, see `fixtures/THIRD_PARTY.md`); when it is
+//! absent the tests fail.
 
 use crate::config::Config;
 use crate::engine::{Engine, MemoryStore};
@@ -13,7 +13,7 @@ use crate::record::Record;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/");
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/corpus/");
 
 /// Ids of the rules in this area.
 fn iam_rule_ids() -> BTreeSet<&'static str> {
@@ -23,10 +23,7 @@ fn iam_rule_ids() -> BTreeSet<&'static str> {
 /// The corpus file's lines as JSON, or `None` (with a notice) when it is absent.
 fn corpus(file: &str) -> Option<Vec<Value>> {
     let path = format!("{CORPUS}{file}");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        println!("notice: {path} not found; skipping the corpus check");
-        return None;
-    };
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e} (in-repo corpus)"));
     Some(
         text.lines()
             .filter(|l| !l.trim().is_empty())

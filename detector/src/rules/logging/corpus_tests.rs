@@ -2,8 +2,8 @@
 //! logging, EC2/compute and sign-in rules: real Stratus Red Team detonations,
 //! and Panther's labelled tests where their rule means the same as ours.
 //!
-//! The corpus lives outside the repository (`/work/shared/corpus`, see its
-//! README); when it is absent the tests print a notice and pass.
+//! The corpus lives outside the repository (`fixtures/corpus`, see `fixtures/THIRD_PARTY.md` and its
+//! README).
 
 use crate::config::Config;
 use crate::engine::{Engine, MemoryStore};
@@ -13,11 +13,11 @@ use serde_json::Value;
 
 const STRATUS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/corpus/stratus_detonation_logs.jsonl"
+    "/../fixtures/corpus/stratus_detonation_logs.jsonl"
 );
 const PANTHER: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/corpus/panther_cloudtrail_tests.jsonl"
+    "/../fixtures/corpus/panther_cloudtrail_tests.jsonl"
 );
 
 /// Stratus technique and the rule that must fire on its records.
@@ -107,10 +107,7 @@ fn load(path: &str) -> Option<Vec<Value>> {
                 .map(|l| serde_json::from_str(l).expect("corpus line"))
                 .collect(),
         ),
-        Err(e) => {
-            println!("corpus {path} not available ({e}); skipping");
-            None
-        }
+        Err(e) => panic!("{path}: {e} (the corpus is part of the repository: fixtures/corpus)"),
     }
 }
 
