@@ -3,7 +3,7 @@
 //! and the IAM rules must stay quiet on the other techniques), and Panther's
 //! labelled tests where a Panther rule means the same as ours.
 //!
-//! The corpus lives outside the repository (`fixtures/corpus`, see `fixtures/THIRD_PARTY.md`); when it is
+//! The corpus is the in-repository copy (`fixtures/corpus`, see `fixtures/THIRD_PARTY.md`); when it is
 //! absent the tests fail.
 
 use crate::config::Config;

@@ -2,7 +2,7 @@
 //! logging, EC2/compute and sign-in rules: real Stratus Red Team detonations,
 //! and Panther's labelled tests where their rule means the same as ours.
 //!
-//! The corpus lives outside the repository (`fixtures/corpus`, see `fixtures/THIRD_PARTY.md` and its
+//! The corpus is the in-repository copy (`fixtures/corpus`, see `fixtures/THIRD_PARTY.md` and its
 //! README).
 
 use crate::config::Config;
