@@ -16,14 +16,26 @@ mod corpus;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: gencorpus --out DIR [--records N (200000)] [--seed S (42)] [--days D (3)]";
+const USAGE: &str =
+    "usage: gencorpus --out DIR [--records N (200000)] [--seed S (42)] [--days D (3)]";
 
 fn parse_args() -> Result<corpus::Options, String> {
-    let mut opts = corpus::Options { out: PathBuf::new(), records: 200_000, seed: 42, days: 3 };
+    let mut opts = corpus::Options {
+        out: PathBuf::new(),
+        records: 200_000,
+        seed: 42,
+        days: 3,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        let mut val = || args.next().ok_or_else(|| format!("{a} needs a value\n{USAGE}"));
-        let num = |v: String| v.parse::<u64>().map_err(|_| format!("{a}: {v:?} is not a number\n{USAGE}"));
+        let mut val = || {
+            args.next()
+                .ok_or_else(|| format!("{a} needs a value\n{USAGE}"))
+        };
+        let num = |v: String| {
+            v.parse::<u64>()
+                .map_err(|_| format!("{a}: {v:?} is not a number\n{USAGE}"))
+        };
         match a.as_str() {
             "--out" => opts.out = PathBuf::from(val()?),
             "--records" => opts.records = num(val()?)?,

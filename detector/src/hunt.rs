@@ -1,10 +1,11 @@
 //! `hunt`: evaluate the rules over many sources, files in parallel.
 //!
-//! Sources are taken in batches (in order); within a batch files are read and
-//! scanned in parallel (stateless half of the engine), then the batch's
-//! correlation facts are fed, sorted by time, to one in-memory state store. The
-//! batch size does not depend on the thread count, so the output is the same
-//! whatever the parallelism. Memory is bounded by one batch of buffers plus the
+//! Sources are taken in batches (in order); files are read and scanned in
+//! parallel (stateless half of the engine), a few batches at a time, then each
+//! batch's correlation facts are fed, sorted by time, to one in-memory state
+//! store. The batch size does not depend on the thread count, so the output is
+//! the same whatever the parallelism. Memory is bounded by one decompressed
+//! file per thread, the findings and facts of a few batches, and the
 //! correlation state, which is pruned behind the newest event time.
 
 use crate::engine::{finalise, Engine, Fact, MemoryStore, Pass};
@@ -13,8 +14,10 @@ use crate::record::input::{read_source, Report, Source};
 use crate::record::{Event, Timestamp};
 use rayon::prelude::*;
 
-/// Sources per batch.
+/// Sources per batch: the unit of correlation order and state pruning.
 pub const BATCH: usize = 16;
+/// Batches scanned in one parallel step; bounds the findings and facts held.
+const SCAN_BATCHES: usize = 4;
 /// Facts older than the newest time minus the longest window minus this slack are forgotten.
 pub const PRUNE_SLACK: i64 = 6 * 3600;
 
@@ -57,33 +60,47 @@ fn scan_source(engine: &Engine, src: &Source) -> SourceOut {
 
 /// Runs the engine over `sources`. `on_source` is called once per source, in
 /// order, with its report (to print its issues) and its size (for progress).
-pub fn hunt(engine: &Engine, sources: &[Source], mut on_source: impl FnMut(&Report, u64)) -> Outcome {
+pub fn hunt(
+    engine: &Engine,
+    sources: &[Source],
+    mut on_source: impl FnMut(&Report, u64),
+) -> Outcome {
     let mut out = Outcome::default();
     let mut store = MemoryStore::new();
     let longest = longest_window(engine);
     let mut newest: Timestamp = i64::MIN;
-    for batch in sources.chunks(BATCH) {
-        let results: Vec<SourceOut> = batch.par_iter().map(|s| scan_source(engine, s)).collect();
-        let mut facts: Vec<Fact> = Vec::new();
-        for r in results {
-            on_source(&r.report, r.size);
-            let st = &mut out.stats;
-            st.sources += 1;
-            st.records += r.report.records;
-            st.bytes += r.report.bytes;
-            st.bad_records += r.report.issue_count();
-            st.io_errors += u64::from(r.report.io_error);
-            out.findings.extend(r.pass.findings);
-            facts.extend(r.pass.facts);
-        }
-        facts.sort_by(|a, b| (a.time, &a.event_id, &a.rule).cmp(&(b.time, &b.event_id, &b.rule)));
-        for fact in &facts {
-            newest = newest.max(fact.time);
-            if let Ok(Some(f)) = engine.correlate(fact, &mut store) {
-                out.findings.push(f);
+    // Several batches are scanned in one parallel step (fewer points where fast
+    // threads wait for the slowest file), then correlated batch by batch.
+    for window in sources.chunks(BATCH * SCAN_BATCHES) {
+        let mut results = window
+            .par_iter()
+            .map(|s| scan_source(engine, s))
+            .collect::<Vec<_>>()
+            .into_iter();
+        for batch in window.chunks(BATCH) {
+            let mut facts: Vec<Fact> = Vec::new();
+            for r in results.by_ref().take(batch.len()) {
+                on_source(&r.report, r.size);
+                let st = &mut out.stats;
+                st.sources += 1;
+                st.records += r.report.records;
+                st.bytes += r.report.bytes;
+                st.bad_records += r.report.issue_count();
+                st.io_errors += u64::from(r.report.io_error);
+                out.findings.extend(r.pass.findings);
+                facts.extend(r.pass.facts);
             }
+            facts.sort_by(|a, b| {
+                (a.time, &a.event_id, &a.rule).cmp(&(b.time, &b.event_id, &b.rule))
+            });
+            for fact in &facts {
+                newest = newest.max(fact.time);
+                if let Ok(Some(f)) = engine.correlate(fact, &mut store) {
+                    out.findings.push(f);
+                }
+            }
+            store.prune(newest.saturating_sub(longest + PRUNE_SLACK));
         }
-        store.prune(newest.saturating_sub(longest + PRUNE_SLACK));
     }
     finalise(&mut out.findings);
     out

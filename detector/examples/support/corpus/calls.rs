@@ -28,7 +28,16 @@ pub struct Call {
 
 impl Call {
     pub fn new(source: &'static str, name: &'static str, read_only: bool, req: Value) -> Call {
-        Call { source, name, read_only, req, resp: Value::Null, additional: None, resources: None, event_type: "AwsApiCall" }
+        Call {
+            source,
+            name,
+            read_only,
+            req,
+            resp: Value::Null,
+            additional: None,
+            resources: None,
+            event_type: "AwsApiCall",
+        }
     }
     pub fn with_resp(mut self, v: Value) -> Call {
         self.resp = v;
@@ -48,38 +57,112 @@ impl Call {
 pub fn is_global(name: &str) -> bool {
     matches!(
         name,
-        "GetRole" | "ListRoles" | "ListUsers" | "GetUser" | "GetPolicy" | "GetPolicyVersion" | "ListAttachedRolePolicies"
-            | "ListRolePolicies" | "TagRole" | "PutRolePolicy" | "UpdateAssumeRolePolicy" | "GetAccountSummary"
-            | "ListMFADevices" | "ConsoleLogin"
+        "GetRole"
+            | "ListRoles"
+            | "ListUsers"
+            | "GetUser"
+            | "GetPolicy"
+            | "GetPolicyVersion"
+            | "ListAttachedRolePolicies"
+            | "ListRolePolicies"
+            | "TagRole"
+            | "PutRolePolicy"
+            | "UpdateAssumeRolePolicy"
+            | "GetAccountSummary"
+            | "ListMFADevices"
+            | "ConsoleLogin"
     )
 }
 
 const APP: &[(u32, &str)] = &[
-    (200, "Decrypt"), (80, "GenerateDataKey"), (100, "GetParameter"), (40, "GetParameters"), (60, "GetSecretValue"),
-    (60, "AssumeRole"), (40, "GetCallerIdentity"), (40, "DescribeInstances"), (30, "DescribeTags"), (40, "DescribeTable"),
-    (30, "GetAuthorizationToken"), (20, "DescribeLogStreams"), (10, "UpdateInstanceInformation"), (6, "CreateLogStream"),
+    (200, "Decrypt"),
+    (80, "GenerateDataKey"),
+    (100, "GetParameter"),
+    (40, "GetParameters"),
+    (60, "GetSecretValue"),
+    (60, "AssumeRole"),
+    (40, "GetCallerIdentity"),
+    (40, "DescribeInstances"),
+    (30, "DescribeTags"),
+    (40, "DescribeTable"),
+    (30, "GetAuthorizationToken"),
+    (20, "DescribeLogStreams"),
+    (10, "UpdateInstanceInformation"),
+    (6, "CreateLogStream"),
 ];
 const HUMAN: &[(u32, &str)] = &[
-    (80, "DescribeInstances"), (40, "DescribeSecurityGroups"), (30, "DescribeVolumes"), (20, "DescribeVpcs"),
-    (40, "ListBuckets"), (30, "GetBucketLocation"), (20, "GetBucketAcl"), (30, "ListFunctions20150331"),
-    (20, "GetFunction20150331v2"), (20, "DescribeDBInstances"), (30, "LookupEvents"), (20, "DescribeAlarms"),
-    (30, "GetMetricData"), (20, "ListRoles"), (20, "GetRole"), (10, "ListUsers"), (20, "DescribeLogGroups"),
-    (20, "DescribeLoadBalancers"), (10, "DescribeAutoScalingGroups"), (8, "ConsoleLogin"), (3, "CreateTags"),
-    (2, "StopInstances"), (2, "StartInstances"), (2, "ModifyInstanceAttribute"), (1, "PutBucketTagging"),
+    (80, "DescribeInstances"),
+    (40, "DescribeSecurityGroups"),
+    (30, "DescribeVolumes"),
+    (20, "DescribeVpcs"),
+    (40, "ListBuckets"),
+    (30, "GetBucketLocation"),
+    (20, "GetBucketAcl"),
+    (30, "ListFunctions20150331"),
+    (20, "GetFunction20150331v2"),
+    (20, "DescribeDBInstances"),
+    (30, "LookupEvents"),
+    (20, "DescribeAlarms"),
+    (30, "GetMetricData"),
+    (20, "ListRoles"),
+    (20, "GetRole"),
+    (10, "ListUsers"),
+    (20, "DescribeLogGroups"),
+    (20, "DescribeLoadBalancers"),
+    (10, "DescribeAutoScalingGroups"),
+    (8, "ConsoleLogin"),
+    (3, "CreateTags"),
+    (2, "StopInstances"),
+    (2, "StartInstances"),
+    (2, "ModifyInstanceAttribute"),
+    (1, "PutBucketTagging"),
 ];
 const CI: &[(u32, &str)] = &[
-    (60, "GetRole"), (30, "GetPolicy"), (30, "GetPolicyVersion"), (40, "ListAttachedRolePolicies"), (30, "ListRolePolicies"),
-    (30, "GetBucketPolicy"), (30, "GetBucketAcl"), (30, "GetBucketVersioning"), (40, "DescribeSecurityGroups"),
-    (20, "DescribeVpcs"), (20, "DescribeSubnets"), (30, "DescribeInstances"), (20, "GetFunction20150331v2"),
-    (10, "DescribeDBInstances"), (20, "ListTagsForResource"), (10, "GetUser"), (3, "TagRole"), (2, "PutRolePolicy"),
-    (1, "UpdateAssumeRolePolicy"), (3, "CreateTags"), (2, "UpdateFunctionCode20150331v2"), (1, "AuthorizeSecurityGroupIngress"),
+    (60, "GetRole"),
+    (30, "GetPolicy"),
+    (30, "GetPolicyVersion"),
+    (40, "ListAttachedRolePolicies"),
+    (30, "ListRolePolicies"),
+    (30, "GetBucketPolicy"),
+    (30, "GetBucketAcl"),
+    (30, "GetBucketVersioning"),
+    (40, "DescribeSecurityGroups"),
+    (20, "DescribeVpcs"),
+    (20, "DescribeSubnets"),
+    (30, "DescribeInstances"),
+    (20, "GetFunction20150331v2"),
+    (10, "DescribeDBInstances"),
+    (20, "ListTagsForResource"),
+    (10, "GetUser"),
+    (3, "TagRole"),
+    (2, "PutRolePolicy"),
+    (1, "UpdateAssumeRolePolicy"),
+    (3, "CreateTags"),
+    (2, "UpdateFunctionCode20150331v2"),
+    (1, "AuthorizeSecurityGroupIngress"),
 ];
-const SERVICE: &[(u32, &str)] = &[(100, "AssumeRole"), (40, "GenerateDataKey"), (40, "Decrypt")];
+const SERVICE: &[(u32, &str)] = &[
+    (100, "AssumeRole"),
+    (40, "GenerateDataKey"),
+    (40, "Decrypt"),
+];
 const LINKED: &[(u32, &str)] = &[
-    (50, "DescribeInstances"), (30, "DescribeInstanceStatus"), (20, "DescribeLoadBalancers"), (30, "DescribeTargetHealth"),
-    (20, "GetBucketAcl"), (20, "DescribeSecurityGroups"), (20, "ListBuckets"), (2, "TerminateInstances"), (1, "RunInstances"),
+    (50, "DescribeInstances"),
+    (30, "DescribeInstanceStatus"),
+    (20, "DescribeLoadBalancers"),
+    (30, "DescribeTargetHealth"),
+    (20, "GetBucketAcl"),
+    (20, "DescribeSecurityGroups"),
+    (20, "ListBuckets"),
+    (2, "TerminateInstances"),
+    (1, "RunInstances"),
 ];
-const ROOT: &[(u32, &str)] = &[(3, "ConsoleLogin"), (2, "GetAccountSummary"), (2, "ListMFADevices"), (2, "DescribeRegions")];
+const ROOT: &[(u32, &str)] = &[
+    (3, "ConsoleLogin"),
+    (2, "GetAccountSummary"),
+    (2, "ListMFADevices"),
+    (2, "DescribeRegions"),
+];
 
 /// The call name for a caller of `kind`.
 pub fn choose(rng: &mut Rng, kind: Kind) -> &'static str {
@@ -103,18 +186,45 @@ fn items<T: Into<Value>>(v: Vec<T>) -> Value {
 }
 
 fn ids(rng: &mut Rng, max: u64) -> Vec<Value> {
-    (0..rng.range(1, max)).map(|_| json!({"instanceId": instance_id(rng)})).collect()
+    (0..rng.range(1, max))
+        .map(|_| json!({"instanceId": instance_id(rng)}))
+        .collect()
 }
 
-const BUCKETS: &[&str] = &["acme-prod-assets", "acme-data-lake-raw", "acme-terraform-state", "acme-logs-archive", "acme-ml-models"];
-const ROLES: &[&str] = &["web-frontend", "orders-api", "payments-worker", "batch-etl", "terraform-deploy", "readonly-auditor"];
-const PARAMS: &[&str] = &["/prod/orders/db-url", "/prod/payments/stripe-endpoint", "/prod/web/feature-flags", "/shared/datadog/api-host"];
+const BUCKETS: &[&str] = &[
+    "acme-prod-assets",
+    "acme-data-lake-raw",
+    "acme-terraform-state",
+    "acme-logs-archive",
+    "acme-ml-models",
+];
+const ROLES: &[&str] = &[
+    "web-frontend",
+    "orders-api",
+    "payments-worker",
+    "batch-etl",
+    "terraform-deploy",
+    "readonly-auditor",
+];
+const PARAMS: &[&str] = &[
+    "/prod/orders/db-url",
+    "/prod/payments/stripe-endpoint",
+    "/prod/web/feature-flags",
+    "/shared/datadog/api-host",
+];
 const TABLES: &[&str] = &["orders", "sessions", "inventory", "idempotency-keys"];
-const FUNCS: &[&str] = &["thumbnailer", "nightly-report", "webhook-relay", "audit-export", "cost-alerts"];
+const FUNCS: &[&str] = &[
+    "thumbnailer",
+    "nightly-report",
+    "webhook-relay",
+    "audit-export",
+    "cost-alerts",
+];
 
 fn s3(rng: &mut Rng, ctx: &Ctx, name: &'static str, extra: Value) -> Call {
     let bucket = *rng.pick(BUCKETS);
-    let mut req = json!({"bucketName": bucket, "Host": format!("{bucket}.s3.{}.amazonaws.com", ctx.region)});
+    let mut req =
+        json!({"bucketName": bucket, "Host": format!("{bucket}.s3.{}.amazonaws.com", ctx.region)});
     if let (Value::Object(m), Value::Object(x)) = (&mut req, extra) {
         m.extend(x);
     }
@@ -146,7 +256,10 @@ fn kms(rng: &mut Rng, ctx: &Ctx, name: &'static str, service: bool) -> Call {
 
 fn assume_role(rng: &mut Rng, ctx: &Ctx) -> Call {
     let role = *rng.pick(ROLES);
-    let session = format!("botocore-session-{}", rng.range(1_760_000_000, 1_790_000_000));
+    let session = format!(
+        "botocore-session-{}",
+        rng.range(1_760_000_000, 1_790_000_000)
+    );
     let arn = format!("arn:aws:iam::{}:role/{role}", ctx.acct);
     let token_len = rng.range(380, 900) as usize;
     let token = rng.b64(token_len);
@@ -234,8 +347,12 @@ fn metric_data(rng: &mut Rng, ctx: &Ctx) -> Call {
             "dimensions": [{"name": "InstanceId", "value": instance_id(rng)}]}, "period": 300, "stat": "Average"}, "returnData": true}))
         .collect();
     let _ = ctx;
-    Call::new("monitoring.amazonaws.com", "GetMetricData", true,
-        json!({"metricDataQueries": queries, "startTime": "Nov 9, 2026, 9:00:00 PM", "endTime": "Nov 10, 2026, 12:00:00 AM"}))
+    Call::new(
+        "monitoring.amazonaws.com",
+        "GetMetricData",
+        true,
+        json!({"metricDataQueries": queries, "startTime": "Nov 9, 2026, 9:00:00 PM", "endTime": "Nov 10, 2026, 12:00:00 AM"}),
+    )
 }
 
 fn console_login(rng: &mut Rng) -> Call {

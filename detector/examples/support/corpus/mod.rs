@@ -52,9 +52,15 @@ pub const MANIFEST: &str = ".gencorpus";
 pub const START: i64 = 1_794_182_400;
 const MAIN_ACCT: &str = "111122223333";
 const ACCOUNTS: &[(u32, &str)] = &[(80, MAIN_ACCT), (20, "111122224444")];
-const REGIONS: &[(u32, &str)] = &[(50, "us-east-1"), (25, "us-west-2"), (15, "eu-west-1"), (10, "ap-southeast-2")];
+const REGIONS: &[(u32, &str)] = &[
+    (50, "us-east-1"),
+    (25, "us-west-2"),
+    (15, "eu-west-1"),
+    (10, "ap-southeast-2"),
+];
 const ATTACKER_IP: &str = "203.0.113.77";
-const ATTACKER_UA: &str = "aws-cli/2.13.0 Python/3.11.4 Darwin/22.5.0 exe/x86_64 prompt/off command/iam.create-user";
+const ATTACKER_UA: &str =
+    "aws-cli/2.13.0 Python/3.11.4 Darwin/22.5.0 exe/x86_64 prompt/off command/iam.create-user";
 
 struct FilePlan {
     records: u64,
@@ -70,7 +76,11 @@ fn plan(rng: &mut Rng, opts: &Options) -> Vec<FilePlan> {
     while left > 0 {
         let u = rng.unit();
         let n = 100 + (1900.0 * u * u) as u64;
-        let n = if left <= 2000 || left - n.min(left) < 100 { left } else { n };
+        let n = if left <= 2000 || left - n.min(left) < 100 {
+            left
+        } else {
+            n
+        };
         sizes.push(n);
         left -= n;
     }
@@ -81,7 +91,12 @@ fn plan(rng: &mut Rng, opts: &Options) -> Vec<FilePlan> {
         .enumerate()
         .map(|(i, records)| {
             let end = START + span * (i as i64 + 1) / count;
-            FilePlan { records, acct: rng.weighted(ACCOUNTS), region: rng.weighted(REGIONS), end: end - end % 300 + 300 }
+            FilePlan {
+                records,
+                acct: rng.weighted(ACCOUNTS),
+                region: rng.weighted(REGIONS),
+                end: end - end % 300 + 300,
+            }
         })
         .collect()
 }
@@ -141,14 +156,29 @@ fn error_for(rng: &mut Rng, call: &Call, arn: &str) -> (&'static str, String) {
 }
 
 /// Serialises one record onto `out`.
-fn write_record(rng: &mut Rng, out: &mut Vec<u8>, ctx: &Ctx, actor: &actors::Actor, call: &Call, fail: bool) -> io::Result<()> {
+fn write_record(
+    rng: &mut Rng,
+    out: &mut Vec<u8>,
+    ctx: &Ctx,
+    actor: &actors::Actor,
+    call: &Call,
+    fail: bool,
+) -> io::Result<()> {
     let arn = actor.identity["arn"].as_str().unwrap_or("");
-    let (code, msg) = if fail { error_for(rng, call, arn) } else { ("", String::new()) };
+    let (code, msg) = if fail {
+        error_for(rng, call, arn)
+    } else {
+        ("", String::new())
+    };
     let internal = actor.source_ip == "AWS Internal" || actor.user_agent == "AWS Internal";
     let service = matches!(actor.kind, actors::Kind::Service | actors::Kind::Linked);
     let host = match call.source {
         "iam.amazonaws.com" | "signin.amazonaws.com" => call.source.to_string(),
-        s => format!("{}.{}.amazonaws.com", s.split('.').next().unwrap_or(s), ctx.region),
+        s => format!(
+            "{}.{}.amazonaws.com",
+            s.split('.').next().unwrap_or(s),
+            ctx.region
+        ),
     };
     let env = Envelope {
         event_version: if call.source == "s3.amazonaws.com" { "1.09" } else { "1.08" },
@@ -195,8 +225,17 @@ fn attacker(acct: &str) -> actors::Actor {
 /// Planted calls for file `idx`: `(seconds after the slot start, call)`.
 fn planted_calls(rng: &mut Rng, idx: usize, attack_file: usize, ctx: &Ctx) -> Vec<(i64, Call)> {
     if idx == attack_file {
-        let steps = [(5, "Recon"), (40, "CreateUser"), (58, "AttachUserPolicy"), (76, "CreateAccessKey"), (130, "StopLogging")];
-        steps.iter().map(|&(at, s)| (at, writes::attack(rng, ctx, s))).collect()
+        let steps = [
+            (5, "Recon"),
+            (40, "CreateUser"),
+            (58, "AttachUserPolicy"),
+            (76, "CreateAccessKey"),
+            (130, "StopLogging"),
+        ];
+        steps
+            .iter()
+            .map(|&(at, s)| (at, writes::attack(rng, ctx, s)))
+            .collect()
     } else if idx == attack_file + 1 {
         let ids: Vec<String> = (0..12).map(|_| calls::instance_id(rng)).collect();
         vec![(20, writes::terminate(rng, &ids))]
@@ -205,13 +244,25 @@ fn planted_calls(rng: &mut Rng, idx: usize, attack_file: usize, ctx: &Ctx) -> Ve
     }
 }
 
-fn generate_file(rng: &mut Rng, fp: &FilePlan, idx: usize, attack_file: usize, sum: &mut Summary) -> io::Result<Vec<u8>> {
+fn generate_file(
+    rng: &mut Rng,
+    fp: &FilePlan,
+    idx: usize,
+    attack_file: usize,
+    sum: &mut Summary,
+) -> io::Result<Vec<u8>> {
     let start = fp.end - 300;
-    let mut times: Vec<i64> = (0..fp.records).map(|_| start + rng.below(300) as i64).collect();
+    let mut times: Vec<i64> = (0..fp.records)
+        .map(|_| start + rng.below(300) as i64)
+        .collect();
     times.sort_unstable();
     let mut buf = Vec::with_capacity(fp.records as usize * 1400 + 16);
     buf.extend_from_slice(b"{\"Records\":[");
-    let ctx0 = Ctx { acct: fp.acct, region: fp.region, time: "" };
+    let ctx0 = Ctx {
+        acct: fp.acct,
+        region: fp.region,
+        time: "",
+    };
     let mut planted = planted_calls(rng, idx, attack_file, &ctx0);
     planted.truncate(fp.records as usize);
     for (i, &t) in times.iter().enumerate() {
@@ -219,13 +270,18 @@ fn generate_file(rng: &mut Rng, fp: &FilePlan, idx: usize, attack_file: usize, s
             buf.push(b',');
         }
         let time = format_time(t);
-        let ctx = Ctx { acct: fp.acct, region: fp.region, time: &time };
+        let ctx = Ctx {
+            acct: fp.acct,
+            region: fp.region,
+            time: &time,
+        };
         if i < planted.len() {
             let (at, call) = &planted[i];
             let time = format_time(start + at);
             let ctx = Ctx { time: &time, ..ctx };
             write_record(rng, &mut buf, &ctx, &attacker(fp.acct), call, false)?;
-            sum.planted.push(format!("{time} {} {} {}", fp.region, call.name, fp.acct));
+            sum.planted
+                .push(format!("{time} {} {} {}", fp.region, call.name, fp.acct));
             continue;
         }
         let created = format_time(t - rng.range(30, 3000) as i64);
@@ -306,5 +362,6 @@ fn write_manifest(dir: &Path, opts: &Options, s: &Summary) -> io::Result<()> {
 /// Reads `key=value` from a corpus manifest, if the corpus is complete.
 pub fn manifest_value(dir: &Path, key: &str) -> Option<u64> {
     let text = std::fs::read_to_string(dir.join(MANIFEST)).ok()?;
-    text.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
+    text.lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
 }

@@ -65,7 +65,9 @@ impl Rng {
     }
 
     fn chars(&mut self, set: &[u8], n: usize) -> String {
-        (0..n).map(|_| set[self.below(set.len() as u64) as usize] as char).collect()
+        (0..n)
+            .map(|_| set[self.below(set.len() as u64) as usize] as char)
+            .collect()
     }
 
     /// Upper-case letters and digits (access key ids, request ids).

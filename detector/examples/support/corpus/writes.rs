@@ -16,8 +16,18 @@ fn ec2_state(ids: &[String], code: (u32, &str), prev: (u32, &str), req_id: Strin
 /// `TerminateInstances` of `ids`.
 pub fn terminate(rng: &mut Rng, ids: &[String]) -> Call {
     let req: Vec<Value> = ids.iter().map(|id| json!({"instanceId": id})).collect();
-    Call::new("ec2.amazonaws.com", "TerminateInstances", false, json!({"instancesSet": {"items": req}}))
-        .with_resp(ec2_state(ids, (32, "shutting-down"), (16, "running"), rng.uuid()))
+    Call::new(
+        "ec2.amazonaws.com",
+        "TerminateInstances",
+        false,
+        json!({"instancesSet": {"items": req}}),
+    )
+    .with_resp(ec2_state(
+        ids,
+        (32, "shutting-down"),
+        (16, "running"),
+        rng.uuid(),
+    ))
 }
 
 fn inline_policy() -> String {

@@ -6,24 +6,22 @@ use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::io::{self, Read};
 
-/// Reads until `buf` holds at least `want` more bytes, EOF, or an error.
-/// Returns (eof, error).
+/// Reads until `buf` holds at least `want` more bytes, EOF, or an error,
+/// straight into `buf`'s spare capacity. Returns (eof, error).
 fn fill(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> (bool, Option<io::Error>) {
-    let target = buf.len() + want;
-    let mut tmp = vec![0u8; 1 << 20];
-    while buf.len() < target {
-        match r.read(&mut tmp) {
-            Ok(0) => return (true, None),
-            Ok(n) => buf.extend_from_slice(&tmp[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return (true, Some(e)),
-        }
+    let before = buf.len();
+    match r.take(want as u64).read_to_end(buf) {
+        Ok(_) => (buf.len() - before < want, None),
+        Err(e) => (true, Some(e)),
     }
-    (false, None)
 }
 
 fn first_significant(buf: &[u8]) -> Option<(usize, u8)> {
-    let start = if buf.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
+    let start = if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
     buf[start..]
         .iter()
         .position(|b| !b.is_ascii_whitespace())
@@ -57,15 +55,21 @@ fn to_text<'b>(buf: &'b [u8], rep: &mut Report) -> Cow<'b, str> {
 }
 
 /// Reads a whole decompressed stream into records.
-pub(super) fn process_stream(mut r: Box<dyn Read>, rep: &mut Report, sink: &mut Sink<'_>) {
+pub(super) fn process_stream(mut r: Box<dyn Read + '_>, rep: &mut Report, sink: &mut Sink<'_>) {
     let mut buf = Vec::new();
     let (mut eof, mut err) = fill(&mut r, &mut buf, CHUNK_BYTES);
     let Some((at, first)) = first_significant(&buf) else {
-        finish(rep, buf.len(), err, |rep| rep.issue(Loc::Whole, "empty input: no records"));
+        finish(rep, buf.len(), err, |rep| {
+            rep.issue(Loc::Whole, "empty input: no records")
+        });
         return;
     };
     if first != b'{' && first != b'[' {
-        let head: Vec<String> = buf[at..].iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let head: Vec<String> = buf[at..]
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect();
         rep.bytes = buf.len() as u64;
         let what = match &err {
             Some(e) => format!("unreadable input ({e})"),
@@ -156,7 +160,10 @@ fn stream_values(text: &str, first_line: usize, rep: &mut Report, sink: &mut Sin
     let mut line = first_line;
     let mut counted = 0usize; // newlines counted up to this offset
     let line_at = |off: usize, line: &mut usize, counted: &mut usize| {
-        *line += text.as_bytes()[*counted..off].iter().filter(|&&b| b == b'\n').count();
+        *line += text.as_bytes()[*counted..off]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
         *counted = off;
         *line
     };
@@ -177,7 +184,11 @@ fn stream_values(text: &str, first_line: usize, rep: &mut Report, sink: &mut Sin
                 }
                 Some(Err(e)) => {
                     let l = line_at(start, &mut line, &mut counted)
-                        + text[start..].bytes().take_while(|b| b.is_ascii_whitespace()).filter(|&b| b == b'\n').count();
+                        + text[start..]
+                            .bytes()
+                            .take_while(|b| b.is_ascii_whitespace())
+                            .filter(|&b| b == b'\n')
+                            .count();
                     rep.issue(Loc::Line(l), format!("invalid JSON: {e}; line skipped"));
                     let err_off = (pos + it.byte_offset()).max(start + 1).min(text.len());
                     pos = match text[err_off..].find('\n') {
