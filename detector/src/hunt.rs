@@ -113,3 +113,77 @@ fn longest_window(engine: &Engine) -> i64 {
         .max()
         .unwrap_or(3600)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::input::SourceKind;
+    use crate::Config;
+
+    fn record(i: usize, name: &str, kind: &str) -> String {
+        format!(
+            r#"{{"eventVersion":"1.08","userIdentity":{{"type":"{kind}","arn":"arn:aws:iam::111122223333:user/u{i}","accountId":"111122223333"}},"eventTime":"2026-11-10T03:{:02}:{:02}Z","eventSource":"iam.amazonaws.com","eventName":"{name}","awsRegion":"us-east-1","requestParameters":{{"userName":"n{i}"}},"eventID":"id-{i}","recipientAccountId":"111122223333"}}"#,
+            (i / 60) % 60,
+            i % 60
+        )
+    }
+
+    /// 70 sources (more than one scan step), some with findings, one unreadable.
+    fn sources() -> Vec<Source> {
+        (0..70)
+            .map(|s| {
+                let recs: Vec<String> = (0..5)
+                    .map(|k| {
+                        let i = s * 5 + k;
+                        match i % 7 {
+                            0 => record(i, "CreateUser", "IAMUser"),
+                            3 => record(i, "ListUsers", "Root"),
+                            _ => record(i, "GetUser", "IAMUser"),
+                        }
+                    })
+                    .collect();
+                let text = if s == 33 {
+                    "{\"Records\":[oops".to_owned()
+                } else {
+                    format!("{{\"Records\":[{}]}}", recs.join(","))
+                };
+                Source {
+                    name: format!("s{s}"),
+                    kind: SourceKind::Bytes(text.into_bytes()),
+                    size: 1,
+                }
+            })
+            .collect()
+    }
+
+    fn run(threads: usize) -> (Vec<Finding>, Vec<String>, u64, u64) {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        let engine = Engine::new(Config::default());
+        let srcs = sources();
+        let mut order = Vec::new();
+        let out = pool.install(|| hunt(&engine, &srcs, |rep, _| order.push(rep.name.clone())));
+        (
+            out.findings,
+            order,
+            out.stats.records,
+            out.stats.bad_records,
+        )
+    }
+
+    #[test]
+    fn output_does_not_depend_on_the_thread_count() {
+        let one = run(1);
+        assert_eq!(one.1.len(), 70);
+        assert_eq!(one.1[..3], ["s0", "s1", "s2"]);
+        assert_eq!((one.2, one.3), (345, 1));
+        assert!(one.0.iter().any(|f| f.rule_id == "root-activity"));
+        assert!(one
+            .0
+            .iter()
+            .any(|f| f.rule_id == "iam-user-created-outside-window"));
+        assert_eq!(run(3), one);
+    }
+}

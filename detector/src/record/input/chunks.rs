@@ -58,6 +58,10 @@ fn to_text<'b>(buf: &'b [u8], rep: &mut Report) -> Cow<'b, str> {
 pub(super) fn process_stream(mut r: Box<dyn Read + '_>, rep: &mut Report, sink: &mut Sink<'_>) {
     let mut buf = Vec::new();
     let (mut eof, mut err) = fill(&mut r, &mut buf, CHUNK_BYTES);
+    if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        buf.drain(..3); // a UTF-8 byte order mark is not JSON
+        rep.bytes += 3;
+    }
     let Some((at, first)) = first_significant(&buf) else {
         finish(rep, buf.len(), err, |rep| {
             rep.issue(Loc::Whole, "empty input: no records")
@@ -70,7 +74,7 @@ pub(super) fn process_stream(mut r: Box<dyn Read + '_>, rep: &mut Report, sink: 
             .take(8)
             .map(|b| format!("{b:02x}"))
             .collect();
-        rep.bytes = buf.len() as u64;
+        rep.bytes += buf.len() as u64;
         let what = match &err {
             Some(e) => format!("unreadable input ({e})"),
             None => format!("not JSON (starts with bytes {})", head.join(" ")),
@@ -190,7 +194,10 @@ fn stream_values(text: &str, first_line: usize, rep: &mut Report, sink: &mut Sin
                             .filter(|&b| b == b'\n')
                             .count();
                     rep.issue(Loc::Line(l), format!("invalid JSON: {e}; line skipped"));
-                    let err_off = (pos + it.byte_offset()).max(start + 1).min(text.len());
+                    let mut err_off = (pos + it.byte_offset()).max(start + 1).min(text.len());
+                    while !text.is_char_boundary(err_off) {
+                        err_off += 1; // one past a bad first byte may be inside a character
+                    }
                     pos = match text[err_off..].find('\n') {
                         Some(n) => err_off + n + 1,
                         None => text.len(),

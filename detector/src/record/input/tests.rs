@@ -290,3 +290,34 @@ fn read_bytes_plain_gzip_and_json_lines() {
         rep.issue_lines()
     );
 }
+
+#[test]
+fn byte_order_marks_and_multibyte_text_at_errors() {
+    let doc = log_file(&[rec("a")]);
+    let lines = format!("{}\n{}\n", rec("a"), rec("b"));
+    for (text, want) in [(doc.as_str(), 1), (lines.as_str(), 2)] {
+        let bom = format!("\u{feff}{text}");
+        let mut n = 0;
+        let rep = read_bytes("t", bom.as_bytes(), &mut |_, _, _| n += 1);
+        assert_eq!(
+            (n, rep.issues.len(), rep.bytes),
+            (want, 0, bom.len() as u64),
+            "{:?}",
+            rep.issue_lines()
+        );
+    }
+    // Found by fuzzing (parse_input): a JSON Lines error whose first byte starts
+    // a multi-byte character used to slice inside it.
+    for bad in [
+        "{x\n\u{feff}{}\n",
+        "{x\n\u{e9}x\n",
+        "{x\n\u{fffd}\u{fffd}\n",
+    ] {
+        let text = format!("{bad}{}\n", rec("c"));
+        let mut ids = Vec::new();
+        let rep = read_bytes("t", text.as_bytes(), &mut |r, _, _| {
+            ids.push(r.id().to_owned())
+        });
+        assert_eq!(ids, ["c"], "{:?}", rep.issue_lines());
+    }
+}
