@@ -157,6 +157,18 @@ fn two_pass(text: &[u8]) -> u64 {
         .count() as u64
 }
 
+/// The same records as JSON Lines (one record per line, as exports write them).
+fn to_json_lines(doc: &[u8]) -> Vec<u8> {
+    let text = std::str::from_utf8(doc).unwrap_or("");
+    let Ok(f) = serde_json::from_str::<RawLogFile>(text) else {
+        return Vec::new();
+    };
+    f.records
+        .iter()
+        .flat_map(|r| r.get().bytes().chain(Some(b'\n')))
+        .collect()
+}
+
 fn input_path(bytes: &[u8]) -> u64 {
     read_bytes("bench", bytes, &mut |_, _, _| {}).records
 }
@@ -230,6 +242,7 @@ fn main() {
         })
         .collect();
     let json_bytes: u64 = plain.iter().map(|b| b.len() as u64).sum();
+    let lines: Vec<Vec<u8>> = plain.iter().map(|p| to_json_lines(p)).collect();
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
@@ -268,6 +281,11 @@ fn main() {
         Row::new("input path parse only (read_bytes)", records, || {
             plain.iter().map(|p| input_path(p)).sum()
         }),
+        Row::new(
+            "input path parse only, JSON Lines (read_bytes)",
+            records,
+            || lines.iter().map(|p| input_path(p)).sum(),
+        ),
         Row::new("gunzip + typed parse", records, move || {
             blobs
                 .iter()

@@ -21,6 +21,7 @@ use std::io::{self, BufReader, Read};
 use std::path::Path;
 
 mod chunks;
+mod lines;
 mod records;
 mod sources;
 pub use sources::{expand, Source, SourceKind};

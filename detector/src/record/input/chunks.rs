@@ -1,8 +1,8 @@
 //! Reading a decompressed byte stream: shape detection, whole documents, and
 //! chunked JSON Lines with resynchronisation after bad lines.
 
-use super::{handle_value, read_document, Loc, Report, Sink, CHUNK_BYTES};
-use serde_json::value::RawValue;
+use super::lines::{count_newlines, stream_values};
+use super::{read_document, Loc, Report, Sink, CHUNK_BYTES};
 use std::borrow::Cow;
 use std::io::{self, Read};
 
@@ -106,7 +106,7 @@ pub(super) fn process_stream(mut r: Box<dyn Read + '_>, rep: &mut Report, sink: 
         }
         let text = to_text(&buf[..cut], rep);
         stream_values(&text, line, rep, sink);
-        line += buf[..cut].iter().filter(|&&b| b == b'\n').count();
+        line += count_newlines(&buf[..cut]);
         total += cut;
         buf.drain(..cut);
         if eof {
@@ -155,57 +155,4 @@ fn last_boundary(buf: &[u8]) -> usize {
         }
     }
     0
-}
-
-/// Dispatches every JSON value in `text`; after a syntax error resumes at the
-/// next line.
-fn stream_values(text: &str, first_line: usize, rep: &mut Report, sink: &mut Sink<'_>) {
-    let mut pos = 0usize;
-    let mut line = first_line;
-    let mut counted = 0usize; // newlines counted up to this offset
-    let line_at = |off: usize, line: &mut usize, counted: &mut usize| {
-        *line += text.as_bytes()[*counted..off]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        *counted = off;
-        *line
-    };
-    while pos < text.len() {
-        let rest = &text[pos..];
-        let mut it = serde_json::Deserializer::from_str(rest).into_iter::<&RawValue>();
-        loop {
-            let start = pos + it.byte_offset();
-            match it.next() {
-                None => {
-                    pos = text.len();
-                    break;
-                }
-                Some(Ok(raw)) => {
-                    let off = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-                    let l = line_at(off.max(start), &mut line, &mut counted);
-                    handle_value(raw, Loc::Line(l), rep, sink);
-                }
-                Some(Err(e)) => {
-                    let l = line_at(start, &mut line, &mut counted)
-                        + text[start..]
-                            .bytes()
-                            .take_while(|b| b.is_ascii_whitespace())
-                            .filter(|&b| b == b'\n')
-                            .count();
-                    rep.issue(Loc::Line(l), format!("invalid JSON: {e}; line skipped"));
-                    let mut err_off = (pos + it.byte_offset()).max(start + 1).min(text.len());
-                    while !text.is_char_boundary(err_off) {
-                        err_off += 1; // one past a bad first byte may be inside a character
-                    }
-                    pos = match text[err_off..].find('\n') {
-                        Some(n) => err_off + n + 1,
-                        None => text.len(),
-                    };
-                    line_at(pos.min(text.len()), &mut line, &mut counted);
-                    break;
-                }
-            }
-        }
-    }
 }

@@ -321,3 +321,87 @@ fn byte_order_marks_and_multibyte_text_at_errors() {
         assert_eq!(ids, ["c"], "{:?}", rep.issue_lines());
     }
 }
+
+fn lines_fast(text: &str) -> Seen {
+    seen(|rep, sink| lines::stream_values(text, 1, rep, sink))
+}
+
+fn lines_general(text: &str) -> Seen {
+    seen(|rep, sink| lines::stream_values_general(text, 1, rep, sink))
+}
+
+#[test]
+fn json_lines_match_the_general_path() {
+    let (a, b, c) = (rec("a"), rec("b"), rec("c"));
+    let bridge = format!(r#"{{"detail-type":"AWS API Call via CloudTrail","detail":{b}}}"#);
+    let cases = [
+        format!("{a}\n{b}\n{c}\n"),
+        format!("{a}\n\n  {b}\r\n\t{c}"),
+        format!("{a}{b} {c}"),
+        format!("{a}\n{{bad\n{b}\n{{\"x\":\n{c}\n"),
+        format!("{a}\n5\n\"s\"\nnull\n[1]\n{{}}\n{b}\n"),
+        format!("{a}\n5x\n{b}\n12 13\n{c}"),
+        format!("{a}\n{bridge}\n{{\"Records\":[{b},{c}]}}\n"),
+        format!("{a}\n{}\n{c}\n", b.replace("alice", "al\\qice")),
+        format!("{a}\n{}\n", b.replace(r#""eventTime":"2026-11-10T03:12:44Z","#, "")),
+        format!("{a},\n{b}]\n{c}}}\n"),
+        format!("{a}\n{{\"eventName\":1,\"eventName\":2}}\n{b}"),
+        format!("\n\n{{\n  \"eventName\": \"X\",\n  \"eventTime\": \"2026-11-10T03:12:44Z\"\n}}\n{{oops\n{a}\n"),
+    ];
+    for text in &cases {
+        assert_eq!(lines_fast(text), lines_general(text), "{text}");
+    }
+    let (recs, issues, _) = lines_fast(&cases[3]);
+    assert_eq!(
+        recs.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(),
+        ["line 1", "line 3", "line 5"]
+    );
+    assert_eq!(issues.len(), 2, "{issues:?}");
+}
+
+#[test]
+fn mutated_json_lines_match_the_general_path() {
+    let (a, b) = (rec("a"), rec("b"));
+    let bridge = format!(r#"{{"detail-type":"AWS API Call via CloudTrail","detail":{b}}}"#);
+    let bases = [
+        format!("{a}\n{b}\n{}\n{}\n", rec("c"), rec("d")),
+        format!("{a}\n{bridge}\n7\n{{\"x\":1}}\n{b}"),
+    ];
+    let specials = b"{}[],:\"\\ 0aE-.tn\n\n\n";
+    let mut rng = Lcg(11);
+    for base in &bases {
+        for round in 0..1500 {
+            let mut doc = base.clone().into_bytes();
+            for _ in 0..1 + rng.below(4) {
+                let at = rng.below(doc.len());
+                let c = specials[rng.below(specials.len())];
+                match rng.below(3) {
+                    0 => {
+                        doc.remove(at);
+                    }
+                    1 => doc.insert(at, c),
+                    _ => doc[at] = c,
+                }
+            }
+            let text = String::from_utf8_lossy(&doc);
+            assert_eq!(
+                lines_fast(&text),
+                lines_general(&text),
+                "round {round}: {text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn newline_counting() {
+    let mut text = Vec::new();
+    for i in 0..2000usize {
+        text.extend(std::iter::repeat_n(b'x', i % 7));
+        text.push(if i % 3 == 0 { b'\r' } else { b'\n' });
+    }
+    for end in [0, 1, 254, 255, 256, 511, text.len()] {
+        let want = text[..end].iter().filter(|&&b| b == b'\n').count();
+        assert_eq!(lines::count_newlines(&text[..end]), want, "{end}");
+    }
+}
