@@ -219,10 +219,18 @@ fn hunt_row<'a>(
     })
 }
 
-fn main() {
-    let records = env_u64("TG_BENCH_RECORDS", 200_000);
-    let iters = env_u64("TG_BENCH_ITERS", 3).max(1);
-    let only = std::env::var("TG_BENCH_ONLY").unwrap_or_default();
+/// The corpus in memory: compressed files, their JSON, the same records as JSON Lines.
+struct Corpus {
+    records: u64,
+    sources: Vec<Source>,
+    blobs: Vec<Vec<u8>>,
+    plain: Vec<Vec<u8>>,
+    lines: Vec<Vec<u8>>,
+    gz_bytes: u64,
+    json_bytes: u64,
+}
+
+fn load(records: u64) -> (Corpus, PathBuf) {
     let dir = corpus_dir(records);
     let (sources, _) = expand(&[dir.display().to_string()]);
     let blobs: Vec<Vec<u8>> = sources
@@ -232,7 +240,6 @@ fn main() {
             _ => None,
         })
         .collect();
-    let gz_bytes: u64 = blobs.iter().map(|b| b.len() as u64).sum();
     let plain: Vec<Vec<u8>> = blobs
         .iter()
         .map(|b| {
@@ -241,28 +248,33 @@ fn main() {
             v
         })
         .collect();
-    let json_bytes: u64 = plain.iter().map(|b| b.len() as u64).sum();
-    let lines: Vec<Vec<u8>> = plain.iter().map(|p| to_json_lines(p)).collect();
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!(
-        "corpus: {} files, {records} records, {:.1} MB JSON ({:.0} B/record), {:.1} MB gzip; best of {iters} interleaved rounds; {cores} cores; load {}",
-        blobs.len(),
-        json_bytes as f64 / 1e6,
-        json_bytes as f64 / records as f64,
-        gz_bytes as f64 / 1e6,
-        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
-    );
-    let engine = Engine::new(Config::default());
-    let (one, all) = (pool(1), pool(cores));
-    let mut buf = (Vec::new(), Vec::new());
-    let (b1, b2) = (&mut buf.0, &mut buf.1);
-    let (blobs, plain) = (&blobs, &plain);
+    let lines = plain.iter().map(|p| to_json_lines(p)).collect();
+    let gz_bytes = blobs.iter().map(|b| b.len() as u64).sum();
+    let json_bytes = plain.iter().map(|b| b.len() as u64).sum();
+    let c = Corpus {
+        records,
+        sources,
+        blobs,
+        plain,
+        lines,
+        gz_bytes,
+        json_bytes,
+    };
+    (c, dir)
+}
+
+/// Every row; `bufs` are the decompression buffers of the two gunzip rows.
+fn rows<'a>(
+    c: &'a Corpus,
+    engine: &'a Engine,
+    pools: &'a [(usize, rayon::ThreadPool)],
+    bufs: &'a mut [Vec<u8>; 2],
+) -> Vec<Row<'a>> {
+    let [b1, b2] = bufs;
+    let records = c.records;
     let mut rows = vec![
-        Row::new("gunzip", json_bytes, move || {
-            blobs
+        Row::new("gunzip", c.json_bytes, move || {
+            c.blobs
                 .iter()
                 .map(|b| {
                     gunzip(b, b1);
@@ -271,23 +283,23 @@ fn main() {
                 .sum()
         }),
         Row::new("typed parse only", records, || {
-            plain.iter().map(|p| typed_parse(p)).sum()
+            c.plain.iter().map(|p| typed_parse(p)).sum()
         }),
         Row::new(
             "two-pass parse only (RawValue, then Record)",
             records,
-            || plain.iter().map(|p| two_pass(p)).sum(),
+            || c.plain.iter().map(|p| two_pass(p)).sum(),
         ),
         Row::new("input path parse only (read_bytes)", records, || {
-            plain.iter().map(|p| input_path(p)).sum()
+            c.plain.iter().map(|p| input_path(p)).sum()
         }),
         Row::new(
             "input path parse only, JSON Lines (read_bytes)",
             records,
-            || lines.iter().map(|p| input_path(p)).sum(),
+            || c.lines.iter().map(|p| input_path(p)).sum(),
         ),
         Row::new("gunzip + typed parse", records, move || {
-            blobs
+            c.blobs
                 .iter()
                 .map(|b| {
                     gunzip(b, b2);
@@ -296,49 +308,36 @@ fn main() {
                 .sum()
         }),
         Row::new("gunzip + input path (read_bytes)", records, || {
-            blobs.iter().map(|b| input_path(b)).sum()
+            c.blobs.iter().map(|b| input_path(b)).sum()
         }),
-        hunt_row(
-            format!("hunt, {} rules, 1 thread", engine.rule_count()),
-            &one,
-            &engine,
-            &sources,
-            records,
-        ),
-        hunt_row(
-            format!("hunt, {} rules, {cores} threads", engine.rule_count()),
-            &all,
-            &engine,
-            &sources,
-            records,
-        ),
     ];
-    rows.retain(|r| r.what.contains(only.as_str()));
-    for _ in 0..iters {
-        for r in rows.iter_mut() {
-            r.once();
-        }
+    for (n, pool) in pools {
+        let what = format!(
+            "hunt, {} rules, {n} thread{}",
+            engine.rule_count(),
+            if *n == 1 { "" } else { "s" }
+        );
+        rows.push(hunt_row(what, pool, engine, &c.sources, records));
     }
-    println!(
-        "{:<46} {:>8} {:>8} {:>12} {:>10} {:>12}",
-        "", "wall s", "cpu s", "rec/cpu-s", "MB/cpu-s", "rec/s wall"
-    );
-    for r in &rows {
-        print_row(&r.what, r.best, records, json_bytes);
-    }
+    rows
+}
+
+fn summary(rows: &[Row<'_>], cores: usize) {
     let find = |prefix: &str| {
         rows.iter()
             .find(|r| r.what.starts_with(prefix))
             .map(|r| r.best)
     };
+    let hn = rows
+        .iter()
+        .rev()
+        .find(|r| r.what.starts_with("hunt"))
+        .map(|r| r.best);
     if let (Some(floor), Some(input), Some(h1), Some(hn)) = (
         find("gunzip + typed"),
         find("gunzip + input"),
         find("hunt"),
-        rows.iter()
-            .rev()
-            .find(|r| r.what.starts_with("hunt"))
-            .map(|r| r.best),
+        hn,
     ) {
         println!(
             "hunt 1 thread vs gunzip + typed parse (cpu): {:.0}%",
@@ -353,11 +352,59 @@ fn main() {
             h1.wall / hn.wall
         );
     }
+}
+
+fn main() {
+    let records = env_u64("TG_BENCH_RECORDS", 200_000);
+    let iters = env_u64("TG_BENCH_ITERS", 3).max(1);
+    let only = std::env::var("TG_BENCH_ONLY").unwrap_or_default();
+    let (c, _) = load(records);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "corpus: {} files, {records} records, {:.1} MB JSON ({:.0} B/record), {:.1} MB gzip; \
+         best of {iters} interleaved rounds; {cores} cores; load {}",
+        c.blobs.len(),
+        c.json_bytes as f64 / 1e6,
+        c.json_bytes as f64 / records as f64,
+        c.gz_bytes as f64 / 1e6,
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let engine = Engine::new(Config::default());
+    let pools = [(1, pool(1)), (cores, pool(cores))];
+    let mut bufs = [Vec::new(), Vec::new()];
+    let mut rows = rows(
+        &c,
+        &engine,
+        &pools[..if cores > 1 { 2 } else { 1 }],
+        &mut bufs,
+    );
+    rows.retain(|r| r.what.contains(only.as_str()));
+    for _ in 0..iters {
+        for r in rows.iter_mut() {
+            r.once();
+        }
+    }
+    println!(
+        "{:<46} {:>8} {:>8} {:>12} {:>10} {:>12}",
+        "", "wall s", "cpu s", "rec/cpu-s", "MB/cpu-s", "rec/s wall"
+    );
+    for r in &rows {
+        print_row(&r.what, r.best, records, c.json_bytes);
+    }
+    summary(&rows, cores);
     match vm_hwm_mb() {
         Some(mb) => println!(
-            "peak RSS (VmHWM): {mb:.0} MB, including the corpus held in memory for the in-memory rows ({:.0} MB gzip + {:.0} MB JSON)",
-            gz_bytes as f64 / 1e6,
-            json_bytes as f64 / 1e6
+            "peak RSS (VmHWM): {mb:.0} MB, including the corpus held in memory for the in-memory rows \
+             ({:.0} MB gzip + {:.0} MB JSON + {:.0} MB JSON Lines)",
+            c.gz_bytes as f64 / 1e6,
+            c.json_bytes as f64 / 1e6,
+            c.json_bytes as f64 / 1e6
         ),
         None => println!("peak RSS: unavailable"),
     }

@@ -13,6 +13,7 @@
 #[path = "support/corpus/mod.rs"]
 mod corpus;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -61,7 +62,9 @@ fn main() -> ExitCode {
     };
     match corpus::generate(&opts) {
         Ok(s) => {
-            println!(
+            let mut out = std::io::stdout().lock(); // write errors (a closed pipe) are ignored
+            let _ = writeln!(
+                out,
                 "{} records in {} files under {}: {:.1} MB JSON ({:.0} B/record), {:.1} MB gzip (ratio {:.1})",
                 s.records,
                 s.files,
@@ -72,14 +75,15 @@ fn main() -> ExitCode {
                 s.json_bytes as f64 / s.gz_bytes.max(1) as f64
             );
             let pct = |n: u64| 100.0 * n as f64 / s.records.max(1) as f64;
-            println!(
+            let _ = writeln!(
+                out,
                 "background: {:.2}% writes, {:.2}% failed calls, {} root records",
                 pct(s.writes),
                 pct(s.failed),
                 s.root
             );
             for p in &s.planted {
-                println!("planted: {p}");
+                let _ = writeln!(out, "planted: {p}");
             }
             ExitCode::SUCCESS
         }

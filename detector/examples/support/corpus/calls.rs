@@ -285,27 +285,8 @@ pub fn build(rng: &mut Rng, name: &'static str, ctx: &Ctx, service: bool) -> Cal
         "GetSecretValue" => Call::new("secretsmanager.amazonaws.com", name, true,
             json!({"secretId": format!("arn:aws:secretsmanager:{region}:{acct}:secret:prod/{}-{}", rng.pick(TABLES), rng.alnum(6))})),
         "GetCallerIdentity" => Call::new("sts.amazonaws.com", name, true, Value::Null),
-        "DescribeInstances" => {
-            let req = if rng.chance(0.5) {
-                json!({"instancesSet": items(ids(rng, 8)), "filterSet": {}})
-            } else {
-                json!({"instancesSet": {}, "filterSet": items(vec![json!({"name": "tag:Name", "valueSet": items(vec![json!({"value": format!("{}-*", rng.pick(ROLES))})])})])})
-            };
-            Call::new("ec2.amazonaws.com", name, true, req)
-        }
-        "DescribeInstanceStatus" => Call::new("ec2.amazonaws.com", name, true, json!({"instancesSet": items(ids(rng, 20)), "filterSet": {}, "includeAllInstances": false})),
-        "DescribeTags" => {
-            let id = instance_id(rng);
-            Call::new("ec2.amazonaws.com", name, true, json!({"filterSet": items(vec![json!({"name": "resource-id", "valueSet": items(vec![json!({"value": id})])})])}))
-        }
-        "DescribeSecurityGroups" => {
-            let sgs: Vec<Value> = (0..rng.range(0, 6)).map(|_| json!({"groupId": format!("sg-0{}", rng.hex(16))})).collect();
-            Call::new("ec2.amazonaws.com", name, true, json!({"securityGroupSet": {}, "securityGroupIdSet": items(sgs), "filterSet": {}}))
-        }
-        "DescribeVolumes" => Call::new("ec2.amazonaws.com", name, true, json!({"volumeSet": {}, "filterSet": items(vec![json!({"name": "attachment.instance-id", "valueSet": items(vec![json!({"value": instance_id(rng)})])})])})),
-        "DescribeVpcs" => Call::new("ec2.amazonaws.com", name, true, json!({"vpcSet": {}, "filterSet": {}})),
-        "DescribeSubnets" => Call::new("ec2.amazonaws.com", name, true, json!({"subnetSet": {}, "filterSet": items(vec![json!({"name": "vpc-id", "valueSet": items(vec![json!({"value": format!("vpc-0{}", rng.hex(16))})])})])})),
-        "DescribeRegions" => Call::new("ec2.amazonaws.com", name, true, json!({"regionSet": {}, "allRegions": false})),
+        "DescribeInstances" | "DescribeInstanceStatus" | "DescribeTags" | "DescribeSecurityGroups" | "DescribeVolumes"
+        | "DescribeVpcs" | "DescribeSubnets" | "DescribeRegions" => ec2_read(rng, name),
         "DescribeTable" => Call::new("dynamodb.amazonaws.com", name, true, json!({"tableName": rng.pick(TABLES)}))
             .with_res(json!([{"accountId": acct, "type": "AWS::DynamoDB::Table", "ARN": format!("arn:aws:dynamodb:{region}:{acct}:table/{}", rng.pick(TABLES))}])),
         "GetAuthorizationToken" => Call::new("ecr.amazonaws.com", name, true, json!({"registryIds": [acct]})),
@@ -338,6 +319,76 @@ pub fn build(rng: &mut Rng, name: &'static str, ctx: &Ctx, service: bool) -> Cal
         "DescribeAutoScalingGroups" => Call::new("autoscaling.amazonaws.com", name, true, json!({"maxRecords": 100})),
         "ConsoleLogin" => console_login(rng),
         _ => super::writes::build(rng, name, ctx),
+    }
+}
+
+/// EC2 `Describe*` calls (their responses are not logged).
+fn ec2_read(rng: &mut Rng, name: &'static str) -> Call {
+    match name {
+        "DescribeInstances" => {
+            let req = if rng.chance(0.5) {
+                json!({"instancesSet": items(ids(rng, 8)), "filterSet": {}})
+            } else {
+                json!({"instancesSet": {}, "filterSet": items(vec![json!({"name": "tag:Name", "valueSet": items(vec![json!({"value": format!("{}-*", rng.pick(ROLES))})])})])})
+            };
+            Call::new("ec2.amazonaws.com", name, true, req)
+        }
+        "DescribeInstanceStatus" => Call::new(
+            "ec2.amazonaws.com",
+            name,
+            true,
+            json!({"instancesSet": items(ids(rng, 20)), "filterSet": {}, "includeAllInstances": false}),
+        ),
+        "DescribeTags" => {
+            let id = instance_id(rng);
+            Call::new(
+                "ec2.amazonaws.com",
+                name,
+                true,
+                json!({"filterSet": items(vec![json!({"name": "resource-id", "valueSet": items(vec![json!({"value": id})])})])}),
+            )
+        }
+        "DescribeSecurityGroups" => {
+            let sgs: Vec<Value> = (0..rng.range(0, 6))
+                .map(|_| json!({"groupId": format!("sg-0{}", rng.hex(16))}))
+                .collect();
+            Call::new(
+                "ec2.amazonaws.com",
+                name,
+                true,
+                json!({"securityGroupSet": {}, "securityGroupIdSet": items(sgs), "filterSet": {}}),
+            )
+        }
+        "DescribeVolumes" => Call::new(
+            "ec2.amazonaws.com",
+            name,
+            true,
+            json!({"volumeSet": {}, "filterSet": items(vec![json!({"name": "attachment.instance-id", "valueSet": items(vec![json!({"value": instance_id(rng)})])})])}),
+        ),
+        "DescribeVpcs" => Call::new(
+            "ec2.amazonaws.com",
+            name,
+            true,
+            json!({"vpcSet": {}, "filterSet": {}}),
+        ),
+        "DescribeSubnets" => Call::new(
+            "ec2.amazonaws.com",
+            name,
+            true,
+            json!({"subnetSet": {}, "filterSet": items(vec![json!({"name": "vpc-id", "valueSet": items(vec![json!({"value": format!("vpc-0{}", rng.hex(16))})])})])}),
+        ),
+        "DescribeRegions" => Call::new(
+            "ec2.amazonaws.com",
+            name,
+            true,
+            json!({"regionSet": {}, "allRegions": false}),
+        ),
+        _ => Call::new(
+            "ec2.amazonaws.com",
+            "DescribeRegions",
+            true,
+            json!({"regionSet": {}, "allRegions": false}),
+        ),
     }
 }
 
