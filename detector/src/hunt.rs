@@ -1,6 +1,8 @@
 //! `hunt`: evaluate the rules over many sources, files in parallel.
 //!
-//! Sources are taken in batches (in order); files are read and scanned in
+//! Sources are taken in batches, in processing order: CloudTrail log files by
+//! their delivery time, everything else as given (see [`processing_order`]);
+//! files are read and scanned in
 //! parallel (stateless half of the engine), a few batches at a time, then each
 //! batch's correlation facts are fed, sorted by time, to one in-memory state
 //! store. The batch size does not depend on the thread count, so the output is
@@ -58,8 +60,43 @@ fn scan_source(engine: &Engine, src: &Source) -> SourceOut {
     }
 }
 
+/// The order sources are processed in: CloudTrail log files (object names
+/// `<acct>_CloudTrail_<region>_YYYYMMDDTHHMMZ_<id>.json.gz`) by delivery time,
+/// in the places CloudTrail files held in `sources`; other sources keep their
+/// place. A directory walk lists a trail region by region and account by
+/// account, which would put one region's last day before another's first: the
+/// correlation state, pruned behind the newest event time, would then forget
+/// facts before the facts they belong with arrive.
+pub fn processing_order(sources: &[Source]) -> Vec<&Source> {
+    let mut order: Vec<&Source> = sources.iter().collect();
+    let slots: Vec<usize> = (0..sources.len())
+        .filter(|&i| delivery_time(&sources[i].name).is_some())
+        .collect();
+    let mut timed: Vec<&Source> = slots.iter().map(|&i| &sources[i]).collect();
+    timed.sort_by_key(|s| delivery_time(&s.name)); // stable: equal times keep their order
+    for (&slot, s) in slots.iter().zip(timed) {
+        order[slot] = s;
+    }
+    order
+}
+
+/// `YYYYMMDDTHHMM` of a CloudTrail log file name, if the name is one.
+fn delivery_time(name: &str) -> Option<&str> {
+    let file = name.rsplit(['/', '\\']).next()?;
+    let mut parts = file.split("_CloudTrail_").nth(1)?.split('_');
+    let t = parts.nth(1)?.strip_suffix('Z')?;
+    let b = t.as_bytes();
+    let ok = b.len() == 13
+        && b[8] == b'T'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 8 || c.is_ascii_digit());
+    ok.then_some(t)
+}
+
 /// Runs the engine over `sources`. `on_source` is called once per source, in
-/// order, with its report (to print its issues) and its size (for progress).
+/// [`processing_order`], with its report (to print its issues) and its size
+/// (for progress).
 pub fn hunt(
     engine: &Engine,
     sources: &[Source],
@@ -71,7 +108,8 @@ pub fn hunt(
     let mut newest: Timestamp = i64::MIN;
     // Several batches are scanned in one parallel step (fewer points where fast
     // threads wait for the slowest file), then correlated batch by batch.
-    for window in sources.chunks(BATCH * SCAN_BATCHES) {
+    let order = processing_order(sources);
+    for window in order.chunks(BATCH * SCAN_BATCHES) {
         let mut results = window
             .par_iter()
             .map(|s| scan_source(engine, s))
@@ -171,6 +209,54 @@ mod tests {
             out.stats.records,
             out.stats.bad_records,
         )
+    }
+
+    fn named(name: &str) -> Source {
+        Source {
+            name: name.into(),
+            kind: SourceKind::Bytes(Vec::new()),
+            size: 0,
+        }
+    }
+
+    #[test]
+    fn cloudtrail_files_are_processed_by_delivery_time() {
+        let key = |acct: &str, region: &str, t: &str| {
+            format!("t/AWSLogs/{acct}/CloudTrail/{region}/2026/11/10/{acct}_CloudTrail_{region}_{t}Z_AbCdEfGh12345678.json.gz")
+        };
+        let sources = [
+            named(&key("111122223333", "eu-west-1", "20261110T0005")),
+            named(&key("111122223333", "eu-west-1", "20261111T0005")),
+            named("extra/notes.jsonl"),
+            named(&key("111122223333", "us-east-1", "20261110T0000")),
+            named(&key("111122223333", "us-east-1", "20261110T2355")),
+            named(&key("111122224444", "us-east-1", "20261110T0005")),
+            named("t/AWSLogs/x_CloudTrail_us-east-1_2026111XT0000Z_a.json.gz"),
+        ];
+        let order: Vec<&str> = processing_order(&sources)
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        let times: Vec<&str> = order
+            .iter()
+            .map(|n| delivery_time(n).unwrap_or("-"))
+            .collect();
+        assert_eq!(
+            times,
+            [
+                "20261110T0000",
+                "20261110T0005",
+                "-",
+                "20261110T0005",
+                "20261110T2355",
+                "20261111T0005",
+                "-"
+            ]
+        );
+        assert!(
+            order[1].contains("eu-west-1") && order[3].contains("111122224444"),
+            "{order:?}"
+        );
     }
 
     #[test]
