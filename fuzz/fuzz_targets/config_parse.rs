@@ -16,7 +16,9 @@ const ARNS: &[&str] = &[
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let Ok(cfg) = Config::parse(text) else { return };
     // 2026-11-09T00:00:00Z (a Monday), then every 17 minutes for eight days.
     for k in 0..680 {
@@ -28,7 +30,11 @@ fuzz_target!(|data: &[u8]| {
         let _ = cfg.threshold(name);
     }
     for arn in ARNS {
-        let _ = (cfg.is_break_glass(arn), cfg.is_protected(arn), cfg.is_trusted_automation(arn));
+        let _ = (
+            cfg.is_break_glass(arn),
+            cfg.is_protected(arn),
+            cfg.is_trusted_automation(arn),
+        );
         let _ = cfg.is_trusted_account("444455556666", "111122223333");
     }
     let _ = Engine::new(cfg).rule_count();

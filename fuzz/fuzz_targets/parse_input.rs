@@ -45,7 +45,12 @@ fuzz_target!(|data: &[u8]| {
     let mut store = MemoryStore::new();
     let mut findings = Vec::new();
     let rep = read_bytes("fuzz", &bytes, &mut |rec, time, loc| {
-        let _ = (loc.to_string(), rec.account(), rec.failed(), rec.is_read_only());
+        let _ = (
+            loc.to_string(),
+            rec.account(),
+            rec.failed(),
+            rec.is_read_only(),
+        );
         if let Ok(f) = engine.evaluate(rec, time, &mut store) {
             findings.extend(f);
         }
