@@ -1,10 +1,13 @@
 //! `hunt`: evaluate the rules over many sources, files in parallel.
 //!
-//! Sources are taken in batches (in order); within a batch files are read and
-//! scanned in parallel (stateless half of the engine), then the batch's
-//! correlation facts are fed, sorted by time, to one in-memory state store. The
-//! batch size does not depend on the thread count, so the output is the same
-//! whatever the parallelism. Memory is bounded by one batch of buffers plus the
+//! Sources are taken in batches, in processing order: CloudTrail log files by
+//! their delivery time, everything else as given (see [`processing_order`]);
+//! files are read and scanned in
+//! parallel (stateless half of the engine), a few batches at a time, then each
+//! batch's correlation facts are fed, sorted by time, to one in-memory state
+//! store. The batch size does not depend on the thread count, so the output is
+//! the same whatever the parallelism. Memory is bounded by one decompressed
+//! file per thread, the findings and facts of a few batches, and the
 //! correlation state, which is pruned behind the newest event time.
 
 use crate::engine::{finalise, Engine, Fact, MemoryStore, Pass};
@@ -13,8 +16,10 @@ use crate::record::input::{read_source, Report, Source};
 use crate::record::{Event, Timestamp};
 use rayon::prelude::*;
 
-/// Sources per batch.
+/// Sources per batch: the unit of correlation order and state pruning.
 pub const BATCH: usize = 16;
+/// Batches scanned in one parallel step; bounds the findings and facts held.
+const SCAN_BATCHES: usize = 4;
 /// Facts older than the newest time minus the longest window minus this slack are forgotten.
 pub const PRUNE_SLACK: i64 = 6 * 3600;
 
@@ -55,35 +60,85 @@ fn scan_source(engine: &Engine, src: &Source) -> SourceOut {
     }
 }
 
+/// The order sources are processed in: CloudTrail log files (object names
+/// `<acct>_CloudTrail_<region>_YYYYMMDDTHHMMZ_<id>.json.gz`) by delivery time,
+/// in the places CloudTrail files held in `sources`; other sources keep their
+/// place. A directory walk lists a trail region by region and account by
+/// account, which would put one region's last day before another's first: the
+/// correlation state, pruned behind the newest event time, would then forget
+/// facts before the facts they belong with arrive.
+pub fn processing_order(sources: &[Source]) -> Vec<&Source> {
+    let mut order: Vec<&Source> = sources.iter().collect();
+    let slots: Vec<usize> = (0..sources.len())
+        .filter(|&i| delivery_time(&sources[i].name).is_some())
+        .collect();
+    let mut timed: Vec<&Source> = slots.iter().map(|&i| &sources[i]).collect();
+    timed.sort_by_key(|s| delivery_time(&s.name)); // stable: equal times keep their order
+    for (&slot, s) in slots.iter().zip(timed) {
+        order[slot] = s;
+    }
+    order
+}
+
+/// `YYYYMMDDTHHMM` of a CloudTrail log file name, if the name is one.
+fn delivery_time(name: &str) -> Option<&str> {
+    let file = name.rsplit(['/', '\\']).next()?;
+    let mut parts = file.split("_CloudTrail_").nth(1)?.split('_');
+    let t = parts.nth(1)?.strip_suffix('Z')?;
+    let b = t.as_bytes();
+    let ok = b.len() == 13
+        && b[8] == b'T'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 8 || c.is_ascii_digit());
+    ok.then_some(t)
+}
+
 /// Runs the engine over `sources`. `on_source` is called once per source, in
-/// order, with its report (to print its issues) and its size (for progress).
-pub fn hunt(engine: &Engine, sources: &[Source], mut on_source: impl FnMut(&Report, u64)) -> Outcome {
+/// [`processing_order`], with its report (to print its issues) and its size
+/// (for progress).
+pub fn hunt(
+    engine: &Engine,
+    sources: &[Source],
+    mut on_source: impl FnMut(&Report, u64),
+) -> Outcome {
     let mut out = Outcome::default();
     let mut store = MemoryStore::new();
     let longest = longest_window(engine);
     let mut newest: Timestamp = i64::MIN;
-    for batch in sources.chunks(BATCH) {
-        let results: Vec<SourceOut> = batch.par_iter().map(|s| scan_source(engine, s)).collect();
-        let mut facts: Vec<Fact> = Vec::new();
-        for r in results {
-            on_source(&r.report, r.size);
-            let st = &mut out.stats;
-            st.sources += 1;
-            st.records += r.report.records;
-            st.bytes += r.report.bytes;
-            st.bad_records += r.report.issue_count();
-            st.io_errors += u64::from(r.report.io_error);
-            out.findings.extend(r.pass.findings);
-            facts.extend(r.pass.facts);
-        }
-        facts.sort_by(|a, b| (a.time, &a.event_id, &a.rule).cmp(&(b.time, &b.event_id, &b.rule)));
-        for fact in &facts {
-            newest = newest.max(fact.time);
-            if let Ok(Some(f)) = engine.correlate(fact, &mut store) {
-                out.findings.push(f);
+    // Several batches are scanned in one parallel step (fewer points where fast
+    // threads wait for the slowest file), then correlated batch by batch.
+    let order = processing_order(sources);
+    for window in order.chunks(BATCH * SCAN_BATCHES) {
+        let mut results = window
+            .par_iter()
+            .map(|s| scan_source(engine, s))
+            .collect::<Vec<_>>()
+            .into_iter();
+        for batch in window.chunks(BATCH) {
+            let mut facts: Vec<Fact> = Vec::new();
+            for r in results.by_ref().take(batch.len()) {
+                on_source(&r.report, r.size);
+                let st = &mut out.stats;
+                st.sources += 1;
+                st.records += r.report.records;
+                st.bytes += r.report.bytes;
+                st.bad_records += r.report.issue_count();
+                st.io_errors += u64::from(r.report.io_error);
+                out.findings.extend(r.pass.findings);
+                facts.extend(r.pass.facts);
             }
+            facts.sort_by(|a, b| {
+                (a.time, &a.event_id, &a.rule).cmp(&(b.time, &b.event_id, &b.rule))
+            });
+            for fact in &facts {
+                newest = newest.max(fact.time);
+                if let Ok(Some(f)) = engine.correlate(fact, &mut store) {
+                    out.findings.push(f);
+                }
+            }
+            store.prune(newest.saturating_sub(longest + PRUNE_SLACK));
         }
-        store.prune(newest.saturating_sub(longest + PRUNE_SLACK));
     }
     finalise(&mut out.findings);
     out
@@ -95,4 +150,126 @@ fn longest_window(engine: &Engine) -> i64 {
         .map(|t| engine.config().threshold(t.0).window)
         .max()
         .unwrap_or(3600)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::input::SourceKind;
+    use crate::Config;
+
+    fn record(i: usize, name: &str, kind: &str) -> String {
+        format!(
+            r#"{{"eventVersion":"1.08","userIdentity":{{"type":"{kind}","arn":"arn:aws:iam::111122223333:user/u{i}","accountId":"111122223333"}},"eventTime":"2026-11-10T03:{:02}:{:02}Z","eventSource":"iam.amazonaws.com","eventName":"{name}","awsRegion":"us-east-1","requestParameters":{{"userName":"n{i}"}},"eventID":"id-{i}","recipientAccountId":"111122223333"}}"#,
+            (i / 60) % 60,
+            i % 60
+        )
+    }
+
+    /// 70 sources (more than one scan step), some with findings, one unreadable.
+    fn sources() -> Vec<Source> {
+        (0..70)
+            .map(|s| {
+                let recs: Vec<String> = (0..5)
+                    .map(|k| {
+                        let i = s * 5 + k;
+                        match i % 7 {
+                            0 => record(i, "CreateUser", "IAMUser"),
+                            3 => record(i, "ListUsers", "Root"),
+                            _ => record(i, "GetUser", "IAMUser"),
+                        }
+                    })
+                    .collect();
+                let text = if s == 33 {
+                    "{\"Records\":[oops".to_owned()
+                } else {
+                    format!("{{\"Records\":[{}]}}", recs.join(","))
+                };
+                Source {
+                    name: format!("s{s}"),
+                    kind: SourceKind::Bytes(text.into_bytes()),
+                    size: 1,
+                }
+            })
+            .collect()
+    }
+
+    fn run(threads: usize) -> (Vec<Finding>, Vec<String>, u64, u64) {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        let engine = Engine::new(Config::default());
+        let srcs = sources();
+        let mut order = Vec::new();
+        let out = pool.install(|| hunt(&engine, &srcs, |rep, _| order.push(rep.name.clone())));
+        (
+            out.findings,
+            order,
+            out.stats.records,
+            out.stats.bad_records,
+        )
+    }
+
+    fn named(name: &str) -> Source {
+        Source {
+            name: name.into(),
+            kind: SourceKind::Bytes(Vec::new()),
+            size: 0,
+        }
+    }
+
+    #[test]
+    fn cloudtrail_files_are_processed_by_delivery_time() {
+        let key = |acct: &str, region: &str, t: &str| {
+            format!("t/AWSLogs/{acct}/CloudTrail/{region}/2026/11/10/{acct}_CloudTrail_{region}_{t}Z_AbCdEfGh12345678.json.gz")
+        };
+        let sources = [
+            named(&key("111122223333", "eu-west-1", "20261110T0005")),
+            named(&key("111122223333", "eu-west-1", "20261111T0005")),
+            named("extra/notes.jsonl"),
+            named(&key("111122223333", "us-east-1", "20261110T0000")),
+            named(&key("111122223333", "us-east-1", "20261110T2355")),
+            named(&key("111122224444", "us-east-1", "20261110T0005")),
+            named("t/AWSLogs/x_CloudTrail_us-east-1_2026111XT0000Z_a.json.gz"),
+        ];
+        let order: Vec<&str> = processing_order(&sources)
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        let times: Vec<&str> = order
+            .iter()
+            .map(|n| delivery_time(n).unwrap_or("-"))
+            .collect();
+        assert_eq!(
+            times,
+            [
+                "20261110T0000",
+                "20261110T0005",
+                "-",
+                "20261110T0005",
+                "20261110T2355",
+                "20261111T0005",
+                "-"
+            ]
+        );
+        assert!(
+            order[1].contains("eu-west-1") && order[3].contains("111122224444"),
+            "{order:?}"
+        );
+    }
+
+    #[test]
+    fn output_does_not_depend_on_the_thread_count() {
+        let one = run(1);
+        assert_eq!(one.1.len(), 70);
+        assert_eq!(one.1[..3], ["s0", "s1", "s2"]);
+        assert_eq!((one.2, one.3), (345, 1));
+        assert!(one.0.iter().any(|f| f.rule_id == "root-activity"));
+        assert!(one
+            .0
+            .iter()
+            .any(|f| f.rule_id == "iam-user-created-outside-window"));
+        assert_eq!(run(3), one);
+    }
 }

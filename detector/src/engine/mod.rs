@@ -13,6 +13,7 @@
 //! a rule is about failures); configured overrides; break-glass, protected and
 //! root actors get `alert`, never `quarantine`.
 
+mod names;
 mod store;
 
 pub use store::{Fact, MemoryStore, StateStore, StoreError};
@@ -21,7 +22,7 @@ use crate::config::Config;
 use crate::finding::{Finding, Response};
 use crate::record::{opt_str, ActorKind, Event, Record, Timestamp};
 use crate::rules::{self, CorrelationRule, EventRule, RuleMeta};
-use std::collections::HashMap;
+use names::NameIndex;
 
 #[derive(Debug, Clone, Copy)]
 enum Slot {
@@ -41,7 +42,7 @@ pub struct Engine {
     cfg: Config,
     event_rules: Vec<Box<dyn EventRule>>,
     correlation_rules: Vec<Box<dyn CorrelationRule>>,
-    by_name: HashMap<&'static str, Vec<Slot>>,
+    by_name: NameIndex<Vec<Slot>>,
     every: Vec<Slot>,
 }
 
@@ -56,7 +57,7 @@ impl Engine {
             cfg,
             event_rules,
             correlation_rules,
-            by_name: HashMap::new(),
+            by_name: NameIndex::default(),
             every: Vec::new(),
         };
         let slots: Vec<(Slot, &'static RuleMeta)> = (e.event_rules.iter().enumerate())
@@ -187,7 +188,7 @@ impl Engine {
             f.response = *r;
         }
         let untouchable = matches!(f.actor.kind, ActorKind::Root | ActorKind::AWSService)
-            || f.actor.arn.as_deref().is_none_or(|a| {
+            || f.actor.arn.as_deref().map_or(true, |a| {
                 self.cfg.is_break_glass(a) || self.cfg.is_protected(a) || a.ends_with(":root")
             });
         if untouchable {

@@ -12,7 +12,7 @@
 //! either, a single bare record or EventBridge event.
 
 use super::{Record, Timestamp};
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::MultiGzDecoder;
 use serde::de::{DeserializeSeed, Deserializer as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::fmt;
@@ -21,6 +21,8 @@ use std::io::{self, BufReader, Read};
 use std::path::Path;
 
 mod chunks;
+mod lines;
+mod records;
 mod sources;
 pub use sources::{expand, Source, SourceKind};
 
@@ -121,44 +123,38 @@ pub fn read_source(src: &Source, sink: &mut Sink<'_>) -> Report {
         name: src.name.clone(),
         ..Report::default()
     };
-    let reader: Box<dyn Read> = match &src.kind {
-        SourceKind::File(path) => match open(path) {
-            Ok(r) => r,
-            Err(e) => {
-                rep.io_error = true;
-                rep.issue(Loc::Whole, format!("cannot read: {e}"));
-                return rep;
-            }
-        },
-        SourceKind::Stdin => match sniff_gzip(Box::new(io::stdin().lock())) {
-            Ok(r) => r,
-            Err(e) => {
-                rep.io_error = true;
-                rep.issue(Loc::Whole, format!("cannot read: {e}"));
-                return rep;
-            }
-        },
-        SourceKind::Bytes(b) => match sniff_gzip(Box::new(io::Cursor::new(b.clone()))) {
-            Ok(r) => r,
-            Err(e) => {
-                rep.issue(Loc::Whole, format!("cannot read: {e}"));
-                return rep;
-            }
-        },
+    let reader = match &src.kind {
+        SourceKind::File(path) => open(path),
+        SourceKind::Stdin => sniff_gzip(Box::new(io::stdin().lock())),
+        SourceKind::Bytes(b) => return read_slice(b, rep, sink),
     };
-    chunks::process_stream(reader, &mut rep, sink);
+    match reader {
+        Ok(r) => chunks::process_stream(r, &mut rep, sink),
+        Err(e) => {
+            rep.io_error = true;
+            rep.issue(Loc::Whole, format!("cannot read: {e}"));
+        }
+    }
     rep
 }
 
 /// Parses one in-memory document (any shape) into records; for callers that
 /// already hold the bytes (S3 objects, Lambda payloads, tests).
 pub fn read_bytes(name: &str, bytes: &[u8], sink: &mut Sink<'_>) -> Report {
-    let src = Source {
+    let rep = Report {
         name: name.to_owned(),
-        kind: SourceKind::Bytes(bytes.to_vec()),
-        size: bytes.len() as u64,
+        ..Report::default()
     };
-    read_source(&src, sink)
+    read_slice(bytes, rep, sink)
+}
+
+/// In-memory bytes, read without copying them first (a failure is not an I/O error).
+fn read_slice(bytes: &[u8], mut rep: Report, sink: &mut Sink<'_>) -> Report {
+    match sniff_gzip(Box::new(bytes)) {
+        Ok(r) => chunks::process_stream(r, &mut rep, sink),
+        Err(e) => rep.issue(Loc::Whole, format!("cannot read: {e}")),
+    }
+    rep
 }
 
 fn open(path: &Path) -> io::Result<Box<dyn Read>> {
@@ -166,11 +162,13 @@ fn open(path: &Path) -> io::Result<Box<dyn Read>> {
     if f.metadata()?.is_dir() {
         return Err(io::Error::other("is a directory"));
     }
-    sniff_gzip(Box::new(BufReader::with_capacity(256 << 10, f)))
+    sniff_gzip(Box::new(f))
 }
 
-/// Wraps the reader in a gzip decoder when it starts with the gzip magic.
-fn sniff_gzip(mut r: Box<dyn Read>) -> io::Result<Box<dyn Read>> {
+/// Wraps the reader in a gzip decoder when it starts with the gzip magic. The
+/// decoder reads compressed bytes through one buffer; plain input is read
+/// unbuffered (the callers read in large chunks).
+fn sniff_gzip<'r>(mut r: Box<dyn Read + 'r>) -> io::Result<Box<dyn Read + 'r>> {
     let mut head = [0u8; 2];
     let mut n = 0;
     while n < 2 {
@@ -181,7 +179,7 @@ fn sniff_gzip(mut r: Box<dyn Read>) -> io::Result<Box<dyn Read>> {
             Err(e) => return Err(e),
         }
     }
-    let chained: Box<dyn Read> = Box::new(io::Cursor::new(head[..n].to_vec()).chain(r));
+    let chained: Box<dyn Read + 'r> = Box::new(io::Cursor::new(head).take(n as u64).chain(r));
     if n == 2 && head == [0x1f, 0x8b] {
         Ok(Box::new(MultiGzDecoder::new(BufReader::with_capacity(
             256 << 10,
@@ -196,15 +194,7 @@ fn sniff_gzip(mut r: Box<dyn Read>) -> io::Result<Box<dyn Read>> {
 /// event, a `{"Records":[...]}` container, or something else (an issue).
 pub(crate) fn handle_value(raw: &RawValue, loc: Loc, rep: &mut Report, sink: &mut Sink<'_>) {
     let text = raw.get();
-    if text.len() > MAX_RECORD_BYTES {
-        rep.issue(
-            loc,
-            format!(
-                "record of {:.1} MB is over the {} MB limit (CloudTrail caps events at 256 KB); skipped",
-                text.len() as f64 / 1e6,
-                MAX_RECORD_BYTES >> 20
-            ),
-        );
+    if too_large(text, loc, rep) {
         return;
     }
     let rec: Record = match serde_json::from_str(text) {
@@ -214,17 +204,88 @@ pub(crate) fn handle_value(raw: &RawValue, loc: Loc, rep: &mut Report, sink: &mu
             return;
         }
     };
-    if let Some(records) = rec.records {
-        read_records_array(records.get(), loc, rep, sink);
-    } else if let (Some(detail), false) = (rec.detail, rec.looks_like_event()) {
-        emit_eventbridge(detail, &rec, loc, rep, sink);
-    } else if rec.looks_like_event() {
-        emit(&rec, loc, rep, sink);
-    } else if text.trim_start().starts_with('{') {
-        rep.issue(loc, "not a CloudTrail record (no eventName, eventSource, Records or EventBridge detail); skipped");
-    } else {
-        rep.issue(loc, "not a CloudTrail record (expected a JSON object); skipped");
+    dispatch_checked(&rec, text, loc, rep, sink);
+}
+
+/// [`handle_value`] for a value already parsed (in one pass) from `text`.
+pub(crate) fn dispatch(
+    rec: &Record<'_>,
+    text: &str,
+    loc: Loc,
+    rep: &mut Report,
+    sink: &mut Sink<'_>,
+) {
+    if !too_large(text, loc, rep) {
+        dispatch_checked(rec, text, loc, rep, sink);
     }
+}
+
+/// Reports a value over [`MAX_RECORD_BYTES`]; true when it must be skipped.
+fn too_large(text: &str, loc: Loc, rep: &mut Report) -> bool {
+    if text.len() <= MAX_RECORD_BYTES {
+        return false;
+    }
+    rep.issue(
+        loc,
+        format!(
+            "record of {:.1} MB is over the {} MB limit (CloudTrail caps events at 256 KB); skipped",
+            text.len() as f64 / 1e6,
+            MAX_RECORD_BYTES >> 20
+        ),
+    );
+    true
+}
+
+/// What a parsed value is.
+enum Route<'v> {
+    /// A `{"Records":[...]}` container.
+    Nested(&'v RawValue),
+    /// An EventBridge event carrying a record in `detail`.
+    Bridge(&'v RawValue),
+    Event,
+    /// Not a record: the issue depends on the value's text.
+    Other,
+}
+
+fn route<'v>(rec: &Record<'v>) -> Route<'v> {
+    if let Some(records) = rec.records {
+        Route::Nested(records)
+    } else if let (Some(detail), false) = (rec.detail, rec.looks_like_event()) {
+        Route::Bridge(detail)
+    } else if rec.looks_like_event() {
+        Route::Event
+    } else {
+        Route::Other
+    }
+}
+
+fn dispatch_checked(rec: &Record<'_>, text: &str, loc: Loc, rep: &mut Report, sink: &mut Sink<'_>) {
+    match route(rec) {
+        Route::Nested(records) => read_records_array(records.get(), loc, rep, sink),
+        Route::Bridge(detail) => emit_eventbridge(detail, rec, loc, rep, sink),
+        Route::Event => emit(rec, loc, rep, sink),
+        Route::Other if text.trim_start().starts_with('{') => rep.issue(
+            loc,
+            "not a CloudTrail record (no eventName, eventSource, Records or EventBridge detail); skipped",
+        ),
+        Route::Other => rep.issue(loc, "not a CloudTrail record (expected a JSON object); skipped"),
+    }
+}
+
+/// Dispatches a value parsed in place, whose text is not at hand and which is
+/// known to be under [`MAX_RECORD_BYTES`]; false (nothing done) when its issue
+/// would depend on its text.
+pub(crate) fn dispatch_in_place(
+    rec: &Record<'_>,
+    loc: Loc,
+    rep: &mut Report,
+    sink: &mut Sink<'_>,
+) -> bool {
+    if matches!(route(rec), Route::Other) {
+        return false;
+    }
+    dispatch_checked(rec, "", loc, rep, sink);
+    true
 }
 
 fn emit_eventbridge(
@@ -245,7 +306,10 @@ fn emit_eventbridge(
             loc,
             format!("EventBridge event ({kind}) carries no CloudTrail record; skipped"),
         ),
-        Err(e) => rep.issue(loc, format!("EventBridge event ({kind}): invalid detail: {e}")),
+        Err(e) => rep.issue(
+            loc,
+            format!("EventBridge event ({kind}): invalid detail: {e}"),
+        ),
     }
 }
 
@@ -290,28 +354,58 @@ fn read_records_array(text: &str, outer: Loc, rep: &mut Report, sink: &mut Sink<
 }
 
 /// Reads a whole single document: `{"Records":[...]}`, an array, or one value.
-pub(crate) fn read_document(text: &str, rep: &mut Report, sink: &mut Sink<'_>) -> Result<(), serde_json::Error> {
+pub(crate) fn read_document(
+    text: &str,
+    rep: &mut Report,
+    sink: &mut Sink<'_>,
+) -> Result<(), serde_json::Error> {
+    match records::read_log_file(text, rep, sink) {
+        records::Fast::Done => Ok(()),
+        records::Fast::Handover(done) => read_document_from(text, done, rep, sink),
+    }
+}
+
+/// The general path of [`read_document`]: streams the document as raw values;
+/// the first `skip` elements (of `Records`, or of a top-level array) were
+/// already handled by the fast path and are only counted.
+pub(crate) fn read_document_from(
+    text: &str,
+    skip: usize,
+    rep: &mut Report,
+    sink: &mut Sink<'_>,
+) -> Result<(), serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
     let mut count = 0usize;
     let trimmed = text.trim_start();
     let res = if trimmed.starts_with('[') {
         de.deserialize_seq(Elements {
             f: &mut |raw: &RawValue| {
-                handle_value(raw, Loc::Element(count), rep, sink);
+                if count >= skip {
+                    handle_value(raw, Loc::Element(count), rep, sink);
+                }
                 count += 1;
             },
         })
     } else {
         de.deserialize_map(TopLevel {
             records: &mut |raw: &RawValue| {
-                handle_value(raw, Loc::Records(count), rep, sink);
+                if count >= skip {
+                    handle_value(raw, Loc::Records(count), rep, sink);
+                }
                 count += 1;
             },
         })
     };
     res.and_then(|_| de.end()).map_err(|e| {
-        let loc = if trimmed.starts_with('[') { Loc::Element(count) } else { Loc::Records(count) };
-        rep.issue(loc, format!("invalid JSON: {e}; the rest of this document is unreadable"));
+        let loc = if trimmed.starts_with('[') {
+            Loc::Element(count)
+        } else {
+            Loc::Records(count)
+        };
+        rep.issue(
+            loc,
+            format!("invalid JSON: {e}; the rest of this document is unreadable"),
+        );
         e
     })
 }
@@ -354,7 +448,9 @@ impl<'de, F: FnMut(&'de RawValue)> Visitor<'de> for TopLevel<'_, F> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<&'de str>()? {
             if key == "Records" {
-                map.next_value_seed(Elements { f: &mut *self.records })?;
+                map.next_value_seed(Elements {
+                    f: &mut *self.records,
+                })?;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -363,3 +459,5 @@ impl<'de, F: FnMut(&'de RawValue)> Visitor<'de> for TopLevel<'_, F> {
     }
 }
 
+#[cfg(test)]
+mod tests;

@@ -1,29 +1,27 @@
 //! Reading a decompressed byte stream: shape detection, whole documents, and
 //! chunked JSON Lines with resynchronisation after bad lines.
 
-use super::{handle_value, read_document, Loc, Report, Sink, CHUNK_BYTES};
-use serde_json::value::RawValue;
+use super::lines::{count_newlines, stream_values};
+use super::{read_document, Loc, Report, Sink, CHUNK_BYTES};
 use std::borrow::Cow;
 use std::io::{self, Read};
 
-/// Reads until `buf` holds at least `want` more bytes, EOF, or an error.
-/// Returns (eof, error).
+/// Reads until `buf` holds at least `want` more bytes, EOF, or an error,
+/// straight into `buf`'s spare capacity. Returns (eof, error).
 fn fill(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> (bool, Option<io::Error>) {
-    let target = buf.len() + want;
-    let mut tmp = vec![0u8; 1 << 20];
-    while buf.len() < target {
-        match r.read(&mut tmp) {
-            Ok(0) => return (true, None),
-            Ok(n) => buf.extend_from_slice(&tmp[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return (true, Some(e)),
-        }
+    let before = buf.len();
+    match r.take(want as u64).read_to_end(buf) {
+        Ok(_) => (buf.len() - before < want, None),
+        Err(e) => (true, Some(e)),
     }
-    (false, None)
 }
 
 fn first_significant(buf: &[u8]) -> Option<(usize, u8)> {
-    let start = if buf.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
+    let start = if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
     buf[start..]
         .iter()
         .position(|b| !b.is_ascii_whitespace())
@@ -57,16 +55,26 @@ fn to_text<'b>(buf: &'b [u8], rep: &mut Report) -> Cow<'b, str> {
 }
 
 /// Reads a whole decompressed stream into records.
-pub(super) fn process_stream(mut r: Box<dyn Read>, rep: &mut Report, sink: &mut Sink<'_>) {
+pub(super) fn process_stream(mut r: Box<dyn Read + '_>, rep: &mut Report, sink: &mut Sink<'_>) {
     let mut buf = Vec::new();
     let (mut eof, mut err) = fill(&mut r, &mut buf, CHUNK_BYTES);
+    if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        buf.drain(..3); // a UTF-8 byte order mark is not JSON
+        rep.bytes += 3;
+    }
     let Some((at, first)) = first_significant(&buf) else {
-        finish(rep, buf.len(), err, |rep| rep.issue(Loc::Whole, "empty input: no records"));
+        finish(rep, buf.len(), err, |rep| {
+            rep.issue(Loc::Whole, "empty input: no records")
+        });
         return;
     };
     if first != b'{' && first != b'[' {
-        let head: Vec<String> = buf[at..].iter().take(8).map(|b| format!("{b:02x}")).collect();
-        rep.bytes = buf.len() as u64;
+        let head: Vec<String> = buf[at..]
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        rep.bytes += buf.len() as u64;
         let what = match &err {
             Some(e) => format!("unreadable input ({e})"),
             None => format!("not JSON (starts with bytes {})", head.join(" ")),
@@ -98,7 +106,7 @@ pub(super) fn process_stream(mut r: Box<dyn Read>, rep: &mut Report, sink: &mut 
         }
         let text = to_text(&buf[..cut], rep);
         stream_values(&text, line, rep, sink);
-        line += buf[..cut].iter().filter(|&&b| b == b'\n').count();
+        line += count_newlines(&buf[..cut]);
         total += cut;
         buf.drain(..cut);
         if eof {
@@ -147,47 +155,4 @@ fn last_boundary(buf: &[u8]) -> usize {
         }
     }
     0
-}
-
-/// Dispatches every JSON value in `text`; after a syntax error resumes at the
-/// next line.
-fn stream_values(text: &str, first_line: usize, rep: &mut Report, sink: &mut Sink<'_>) {
-    let mut pos = 0usize;
-    let mut line = first_line;
-    let mut counted = 0usize; // newlines counted up to this offset
-    let line_at = |off: usize, line: &mut usize, counted: &mut usize| {
-        *line += text.as_bytes()[*counted..off].iter().filter(|&&b| b == b'\n').count();
-        *counted = off;
-        *line
-    };
-    while pos < text.len() {
-        let rest = &text[pos..];
-        let mut it = serde_json::Deserializer::from_str(rest).into_iter::<&RawValue>();
-        loop {
-            let start = pos + it.byte_offset();
-            match it.next() {
-                None => {
-                    pos = text.len();
-                    break;
-                }
-                Some(Ok(raw)) => {
-                    let off = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-                    let l = line_at(off.max(start), &mut line, &mut counted);
-                    handle_value(raw, Loc::Line(l), rep, sink);
-                }
-                Some(Err(e)) => {
-                    let l = line_at(start, &mut line, &mut counted)
-                        + text[start..].bytes().take_while(|b| b.is_ascii_whitespace()).filter(|&b| b == b'\n').count();
-                    rep.issue(Loc::Line(l), format!("invalid JSON: {e}; line skipped"));
-                    let err_off = (pos + it.byte_offset()).max(start + 1).min(text.len());
-                    pos = match text[err_off..].find('\n') {
-                        Some(n) => err_off + n + 1,
-                        None => text.len(),
-                    };
-                    line_at(pos.min(text.len()), &mut line, &mut counted);
-                    break;
-                }
-            }
-        }
-    }
 }

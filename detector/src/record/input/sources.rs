@@ -30,7 +30,10 @@ fn wanted_in_directory(path: &Path) -> bool {
     }
     let lower = name.to_ascii_lowercase();
     let base = lower.strip_suffix(".gz").unwrap_or(&lower);
-    base.ends_with(".json") || base.ends_with(".jsonl") || base.ends_with(".ndjson") || lower.ends_with(".gz")
+    base.ends_with(".json")
+        || base.ends_with(".jsonl")
+        || base.ends_with(".ndjson")
+        || lower.ends_with(".gz")
 }
 
 /// CloudTrail digest files hold hashes, not events.
@@ -77,12 +80,23 @@ fn walk(dir: &Path, out: &mut Vec<Source>, errors: &mut Vec<String>) {
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| !is_digest(e.path()) && !(e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.')));
+        .filter_entry(|e| {
+            !(is_digest(e.path())
+                || (e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.')))
+        });
     for entry in walker {
         match entry {
             Err(e) => {
-                let at = e.path().map(|p| p.display().to_string()).unwrap_or_else(|| dir.display().to_string());
-                errors.push(format!("{at}: cannot read: {}", e.io_error().map(|x| x.to_string()).unwrap_or_else(|| e.to_string())));
+                let at = e
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| dir.display().to_string());
+                errors.push(format!(
+                    "{at}: cannot read: {}",
+                    e.io_error()
+                        .map(|x| x.to_string())
+                        .unwrap_or_else(|| e.to_string())
+                ));
             }
             Ok(e) if e.file_type().is_file() && wanted_in_directory(e.path()) => {
                 let size = e.metadata().map(|m| m.len()).unwrap_or(0);
