@@ -123,12 +123,42 @@ pub struct Threshold {
 
 /// Known thresholds, their defaults and what they mean.
 pub const THRESHOLDS: &[(&str, u32, &str, &str)] = &[
-    ("mass_termination", 10, "10m", "instances terminated by one actor within the window"),
-    ("terminate_call", 5, "1m", "instances in a single TerminateInstances call"),
-    ("access_denied_burst", 5, "10m", "denied IAM write calls by one actor within the window"),
-    ("backdoor_admin", 1, "1h", "window between creating a principal and arming it"),
-    ("login_then_takeover", 1, "1h", "window between a risky console login and IAM writes"),
-    ("snapshot_sharing", 1, "1h", "(count unused) window for sharing correlation"),
+    (
+        "mass_termination",
+        10,
+        "10m",
+        "instances terminated by one actor within the window",
+    ),
+    (
+        "terminate_call",
+        5,
+        "1m",
+        "instances in a single TerminateInstances call",
+    ),
+    (
+        "access_denied_burst",
+        5,
+        "10m",
+        "denied IAM write calls by one actor within the window",
+    ),
+    (
+        "backdoor_admin",
+        1,
+        "1h",
+        "window between creating a principal and arming it",
+    ),
+    (
+        "login_then_takeover",
+        1,
+        "1h",
+        "window between a risky console login and IAM writes",
+    ),
+    (
+        "snapshot_sharing",
+        1,
+        "1h",
+        "(count unused) window for sharing correlation",
+    ),
 ];
 
 /// Validated configuration.
@@ -174,7 +204,10 @@ impl Config {
             path: name.clone(),
             source,
         })?;
-        Config::parse(&text).map_err(|message| ConfigError::Invalid { path: name, message })
+        Config::parse(&text).map_err(|message| ConfigError::Invalid {
+            path: name,
+            message,
+        })
     }
 
     /// Parses and validates TOML text; the error names the offending key.
@@ -182,30 +215,38 @@ impl Config {
         let raw: RawConfig = toml::from_str(text).map_err(|e| e.to_string().trim().to_owned())?;
         let mut cfg = Config::default();
         for (i, w) in raw.change_window.iter().enumerate() {
-            cfg.windows.push(parse_window(w).map_err(|m| format!("change_window[{i}]: {m}"))?);
+            cfg.windows
+                .push(parse_window(w).map_err(|m| format!("change_window[{i}]: {m}"))?);
         }
         validate_principals(&raw.principals)?;
         cfg.principals = raw.principals;
         for (name, t) in &raw.thresholds {
             let Some(&(_, count, window, _)) = THRESHOLDS.iter().find(|k| k.0 == name) else {
                 let known: Vec<&str> = THRESHOLDS.iter().map(|k| k.0).collect();
-                return Err(format!("thresholds.{name}: unknown threshold (known: {})", known.join(", ")));
+                return Err(format!(
+                    "thresholds.{name}: unknown threshold (known: {})",
+                    known.join(", ")
+                ));
             };
             let w = t.window.as_deref().unwrap_or(window);
-            let window = parse_duration(w)
-                .ok_or_else(|| format!("thresholds.{name}.window: {w:?} is not a duration like 30s, 10m, 2h, 1d"))?;
+            let window = parse_duration(w).ok_or_else(|| {
+                format!("thresholds.{name}.window: {w:?} is not a duration like 30s, 10m, 2h, 1d")
+            })?;
             let count = t.count.unwrap_or(count);
             if count == 0 {
                 return Err(format!("thresholds.{name}.count: must be at least 1"));
             }
-            cfg.thresholds.insert(name.clone(), Threshold { count, window });
+            cfg.thresholds
+                .insert(name.clone(), Threshold { count, window });
         }
         let known = crate::rules::catalog();
         let check = |id: &String, key: &str| -> Result<(), String> {
             if known.iter().any(|m| m.id == id) {
                 Ok(())
             } else {
-                Err(format!("rules.{key}: unknown rule {id:?} (see `trailguard rules list`)"))
+                Err(format!(
+                    "rules.{key}: unknown rule {id:?} (see `trailguard rules list`)"
+                ))
             }
         };
         for id in &raw.rules.disable {
@@ -254,7 +295,12 @@ impl Config {
     }
     /// An account roles may trust: `own` (the event's account) or a listed one.
     pub fn is_trusted_account(&self, account: &str, own: &str) -> bool {
-        account == own || self.principals.trusted_accounts.iter().any(|a| a == account)
+        account == own
+            || self
+                .principals
+                .trusted_accounts
+                .iter()
+                .any(|a| a == account)
     }
 }
 
@@ -264,15 +310,26 @@ fn parse_window(w: &RawWindow) -> Result<ChangeWindow, String> {
     }
     let mut days = Vec::new();
     for d in &w.days {
-        days.push(parse_day(d).ok_or_else(|| format!("days: unknown day {d:?} (use Mon, Tue, Wed, Thu, Fri, Sat, Sun)"))?);
+        days.push(parse_day(d).ok_or_else(|| {
+            format!("days: unknown day {d:?} (use Mon, Tue, Wed, Thu, Fri, Sat, Sun)")
+        })?);
     }
-    let start = parse_hhmm(&w.start).ok_or_else(|| format!("start: {:?} is not a time like 22:00", w.start))?;
-    let end = parse_hhmm(&w.end).ok_or_else(|| format!("end: {:?} is not a time like 02:00", w.end))?;
-    let tz: Tz = w
-        .timezone
-        .parse()
-        .map_err(|_| format!("timezone: {:?} is not an IANA time zone name (e.g. UTC, Europe/Paris)", w.timezone))?;
-    Ok(ChangeWindow { days, start, end, tz })
+    let start = parse_hhmm(&w.start)
+        .ok_or_else(|| format!("start: {:?} is not a time like 22:00", w.start))?;
+    let end =
+        parse_hhmm(&w.end).ok_or_else(|| format!("end: {:?} is not a time like 02:00", w.end))?;
+    let tz: Tz = w.timezone.parse().map_err(|_| {
+        format!(
+            "timezone: {:?} is not an IANA time zone name (e.g. UTC, Europe/Paris)",
+            w.timezone
+        )
+    })?;
+    Ok(ChangeWindow {
+        days,
+        start,
+        end,
+        tz,
+    })
 }
 
 fn parse_day(s: &str) -> Option<Weekday> {
@@ -286,7 +343,9 @@ fn parse_day(s: &str) -> Option<Weekday> {
         ("sat", Weekday::Sat),
         ("sun", Weekday::Sun),
     ];
-    days.iter().find(|(p, _)| l == *p || (l.len() > 3 && l.starts_with(p))).map(|x| x.1)
+    days.iter()
+        .find(|(p, _)| l == *p || (l.len() > 3 && l.starts_with(p)))
+        .map(|x| x.1)
 }
 
 fn parse_hhmm(s: &str) -> Option<u32> {
@@ -307,13 +366,17 @@ fn validate_principals(p: &Principals) -> Result<(), String> {
     ] {
         for arn in list {
             if !arn.starts_with("arn:") || arn.split(':').count() < 6 {
-                return Err(format!("principals.{key}: {arn:?} is not an ARN (arn:aws:iam::ACCOUNT:user/NAME)"));
+                return Err(format!(
+                    "principals.{key}: {arn:?} is not an ARN (arn:aws:iam::ACCOUNT:user/NAME)"
+                ));
             }
         }
     }
     for a in &p.trusted_accounts {
         if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("principals.trusted_accounts: {a:?} is not a 12-digit account id"));
+            return Err(format!(
+                "principals.trusted_accounts: {a:?} is not a 12-digit account id"
+            ));
         }
     }
     Ok(())

@@ -20,7 +20,8 @@ use rayon::prelude::*;
 pub const BATCH: usize = 16;
 /// Batches scanned in one parallel step; bounds the findings and facts held.
 const SCAN_BATCHES: usize = 4;
-/// Facts older than the newest time minus the longest window minus this slack are forgotten.
+/// Facts older than the newest time minus the longest correlation window
+/// ([`Engine::longest_window`]) minus this slack are forgotten.
 pub const PRUNE_SLACK: i64 = 6 * 3600;
 
 /// Totals of a hunt.
@@ -104,7 +105,7 @@ pub fn hunt(
 ) -> Outcome {
     let mut out = Outcome::default();
     let mut store = MemoryStore::new();
-    let longest = longest_window(engine);
+    let longest = engine.longest_window();
     let mut newest: Timestamp = i64::MIN;
     // Several batches are scanned in one parallel step (fewer points where fast
     // threads wait for the slowest file), then correlated batch by batch.
@@ -142,14 +143,6 @@ pub fn hunt(
     }
     finalise(&mut out.findings);
     out
-}
-
-fn longest_window(engine: &Engine) -> i64 {
-    crate::config::THRESHOLDS
-        .iter()
-        .map(|t| engine.config().threshold(t.0).window)
-        .max()
-        .unwrap_or(3600)
 }
 
 #[cfg(test)]

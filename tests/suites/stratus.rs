@@ -14,10 +14,19 @@ use trailguard_e2e::*;
 /// Technique (last part of its id) -> rules that must fire on its detonation.
 const EXPECTED: &[(&str, &[&str])] = &[
     ("secretsmanager-retrieve-secrets", &["secrets-harvesting"]),
-    ("secretsmanager-batch-retrieve-secrets", &["secrets-harvesting"]),
-    ("ssm-retrieve-securestring-parameters", &["secrets-harvesting"]),
+    (
+        "secretsmanager-batch-retrieve-secrets",
+        &["secrets-harvesting"],
+    ),
+    (
+        "ssm-retrieve-securestring-parameters",
+        &["secrets-harvesting"],
+    ),
     ("ec2-get-password-data", &["secrets-harvesting"]),
-    ("ec2-serial-console-send-ssh-public-key", &["ec2-instance-remote-access-pushed"]),
+    (
+        "ec2-serial-console-send-ssh-public-key",
+        &["ec2-instance-remote-access-pushed"],
+    ),
     ("ec2-instance-connect", &["ec2-ssh-key-pushed-to-many"]),
     ("lambda-layer-extension", &["lambda-layer-attached"]),
     ("ec2-user-data", &["ec2-user-data-modified"]),

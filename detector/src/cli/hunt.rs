@@ -26,8 +26,10 @@ pub struct HuntArgs {
 fn progress_bar(total: u64) -> ProgressBar {
     let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     pb.set_style(
-        ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} {wide_bar} {bytes_per_sec} eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} {bytes}/{total_bytes} {wide_bar} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     pb
 }
@@ -59,7 +61,11 @@ pub fn run(args: HuntArgs) -> anyhow::Result<i32> {
     });
     pb.finish_and_clear();
     let min = args.common.min_severity;
-    let shown: Vec<_> = outcome.findings.iter().filter(|f| f.severity >= min).collect();
+    let shown: Vec<_> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.severity >= min)
+        .collect();
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
     output::print(&mut w, args.common.format, &shown, &outcome.stats)?;

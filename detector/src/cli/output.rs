@@ -10,7 +10,12 @@ use trailguard::rules::find;
 use trailguard::{Finding, Severity};
 
 /// Prints findings in the chosen format.
-pub fn print(w: &mut dyn Write, format: Format, findings: &[&Finding], stats: &Stats) -> io::Result<()> {
+pub fn print(
+    w: &mut dyn Write,
+    format: Format,
+    findings: &[&Finding],
+    stats: &Stats,
+) -> io::Result<()> {
     match format {
         Format::Json => {
             for f in findings {
@@ -42,7 +47,10 @@ fn counts(findings: &[&Finding]) -> String {
 }
 
 fn short_time(t: i64) -> String {
-    format_time(t).replace('T', " ").trim_end_matches('Z').to_owned()
+    format_time(t)
+        .replace('T', " ")
+        .trim_end_matches('Z')
+        .to_owned()
 }
 
 fn print_text(w: &mut dyn Write, findings: &[&Finding], stats: &Stats) -> io::Result<()> {
@@ -59,14 +67,25 @@ fn print_text(w: &mut dyn Write, findings: &[&Finding], stats: &Stats) -> io::Re
     for f in findings {
         by_actor.entry(f.actor_key()).or_default().push(f);
     }
-    writeln!(w, "{} finding(s) from {} actor(s): {}", findings.len(), by_actor.len(), counts(findings))?;
+    writeln!(
+        w,
+        "{} finding(s) from {} actor(s): {}",
+        findings.len(),
+        by_actor.len(),
+        counts(findings)
+    )?;
     let mut groups: Vec<(String, Vec<&Finding>)> = by_actor.into_iter().collect();
     groups.sort_by_key(|(k, v)| {
         let worst = v.iter().map(|f| f.severity).max().unwrap_or(Severity::Info);
         let first = v.iter().map(|f| f.time).min().unwrap_or(0);
         (std::cmp::Reverse(worst), first, k.clone())
     });
-    let rule_w = findings.iter().map(|f| f.rule_id.len()).max().unwrap_or(4).max(4);
+    let rule_w = findings
+        .iter()
+        .map(|f| f.rule_id.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
     for (actor, list) in &groups {
         print_actor(w, actor, list, rule_w)?;
     }
@@ -79,23 +98,53 @@ fn print_actor(w: &mut dyn Write, actor: &str, list: &[&Finding], rule_w: usize)
     if let Some(k) = &a.access_key_id {
         about.push(format!("key {k}"));
     }
-    let mut ips: Vec<&str> = list.iter().filter_map(|f| f.actor.source_ip.as_deref()).collect();
+    let mut ips: Vec<&str> = list
+        .iter()
+        .filter_map(|f| f.actor.source_ip.as_deref())
+        .collect();
     ips.sort_unstable();
     ips.dedup();
     if !ips.is_empty() {
         about.push(format!("from {}", ips.join(", ")));
     }
     writeln!(w, "\n== {actor}  ({})", about.join(", "))?;
-    writeln!(w, "   {:<8}  {:<19}  {:<rule_w$}  SUMMARY", "SEVERITY", "TIME (UTC)", "RULE")?;
+    writeln!(
+        w,
+        "   {:<8}  {:<19}  {:<rule_w$}  SUMMARY",
+        "SEVERITY", "TIME (UTC)", "RULE"
+    )?;
     for f in list {
-        writeln!(w, "   {:<8}  {:<19}  {:<rule_w$}  {}", f.severity.as_str(), short_time(f.time), f.rule_id, f.summary)?;
+        writeln!(
+            w,
+            "   {:<8}  {:<19}  {:<rule_w$}  {}",
+            f.severity.as_str(),
+            short_time(f.time),
+            f.rule_id,
+            f.summary
+        )?;
         if !f.resources.is_empty() {
-            writeln!(w, "   {:<8}  {:<19}  {:<rule_w$}  resources: {}", "", "", "", f.resources.join(", "))?;
+            writeln!(
+                w,
+                "   {:<8}  {:<19}  {:<rule_w$}  resources: {}",
+                "",
+                "",
+                "",
+                f.resources.join(", ")
+            )?;
         }
     }
     let mut steps: Vec<(i64, &str, &str, &str)> = list
         .iter()
-        .flat_map(|f| f.timeline.iter().map(|t| (t.time, t.event_name.as_str(), t.event_id.as_str(), t.target.as_str())))
+        .flat_map(|f| {
+            f.timeline.iter().map(|t| {
+                (
+                    t.time,
+                    t.event_name.as_str(),
+                    t.event_id.as_str(),
+                    t.target.as_str(),
+                )
+            })
+        })
         .collect();
     steps.sort_unstable();
     steps.dedup_by(|a, b| a.2 == b.2 && !a.2.is_empty() && a.1 == b.1);

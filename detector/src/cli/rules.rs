@@ -47,16 +47,28 @@ pub fn run_rules(action: Option<RulesAction>, common: &Common) -> anyhow::Result
                 return Ok(EXIT_CLEAN);
             }
             let w = all.iter().map(|m| m.id.len()).max().unwrap_or(10);
-            writeln!(out, "{:<w$}  {:<8}  {:<11}  {:<10}  TITLE", "ID", "SEVERITY", "KIND", "RESPONSE")?;
+            writeln!(
+                out,
+                "{:<w$}  {:<8}  {:<11}  {:<10}  TITLE",
+                "ID", "SEVERITY", "KIND", "RESPONSE"
+            )?;
             for m in all {
-                let off = if cfg.disabled.iter().any(|d| d == m.id) { " (disabled)" } else { "" };
+                let off = if cfg.disabled.iter().any(|d| d == m.id) {
+                    " (disabled)"
+                } else {
+                    ""
+                };
                 let sev = cfg.severity.get(m.id).copied().unwrap_or(m.severity);
                 let resp = cfg.response.get(m.id).copied().unwrap_or(m.response);
-                writeln!(out, 
+                writeln!(
+                    out,
                     "{:<w$}  {:<8}  {:<11}  {:<10}  {}{off}",
                     m.id,
                     sev.as_str(),
-                    serde_json::to_value(m.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                    serde_json::to_value(m.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
                     resp.as_str(),
                     m.title
                 )?;
@@ -65,7 +77,9 @@ pub fn run_rules(action: Option<RulesAction>, common: &Common) -> anyhow::Result
         }
         RulesAction::Show { id } => {
             let Some(m) = find(&id) else {
-                eprintln!("trailguard: error: no rule {id:?}; `trailguard rules list` shows them all");
+                eprintln!(
+                    "trailguard: error: no rule {id:?}; `trailguard rules list` shows them all"
+                );
                 return Ok(EXIT_ERROR);
             };
             if common.format != Format::Text {
@@ -76,7 +90,11 @@ pub fn run_rules(action: Option<RulesAction>, common: &Common) -> anyhow::Result
             writeln!(out, "  severity:    {}", m.severity)?;
             writeln!(out, "  response:    {}", m.response.as_str())?;
             writeln!(out, "  MITRE:       {}", m.mitre.join(", "))?;
-            let events = if m.events.is_empty() { "every record".to_owned() } else { m.events.join(", ") };
+            let events = if m.events.is_empty() {
+                "every record".to_owned()
+            } else {
+                m.events.join(", ")
+            };
             writeln!(out, "  events:      {events}")?;
             writeln!(out, "\n{}\n\nRemediation: {}", m.description, m.remediation)?;
             Ok(EXIT_CLEAN)

@@ -26,7 +26,13 @@ fn t(s: &str) -> Timestamp {
 fn parses_the_contract_sample() {
     let c = Config::parse(SAMPLE).unwrap();
     assert_eq!(c.windows.len(), 1);
-    assert_eq!(c.threshold("mass_termination"), Threshold { count: 10, window: 600 });
+    assert_eq!(
+        c.threshold("mass_termination"),
+        Threshold {
+            count: 10,
+            window: 600
+        }
+    );
     assert_eq!(c.threshold("terminate_call").count, 5);
     assert!(c.is_trusted_automation("arn:aws:iam::111122223333:role/terraform-deploy"));
     assert!(c.is_break_glass("arn:aws:iam::111122223333:user/breakglass"));
@@ -80,8 +86,14 @@ fn clear_errors() {
 
 #[test]
 fn globs() {
-    assert!(glob_match("arn:aws:iam::*:role/ci-*", "arn:aws:iam::1:role/ci-deploy"));
-    assert!(!glob_match("arn:aws:iam::*:role/ci-*", "arn:aws:iam::1:role/cd-deploy"));
+    assert!(glob_match(
+        "arn:aws:iam::*:role/ci-*",
+        "arn:aws:iam::1:role/ci-deploy"
+    ));
+    assert!(!glob_match(
+        "arn:aws:iam::*:role/ci-*",
+        "arn:aws:iam::1:role/cd-deploy"
+    ));
     assert!(glob_match("*", "anything"));
     assert!(glob_match("a*b*c", "aXbYc"));
     assert!(!glob_match("a*b*c", "aXc"));

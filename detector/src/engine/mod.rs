@@ -50,9 +50,14 @@ impl Engine {
     /// Every built-in rule not disabled by the configuration.
     pub fn new(cfg: Config) -> Engine {
         let enabled = |m: &RuleMeta| !cfg.disabled.iter().any(|d| d == m.id);
-        let event_rules: Vec<_> = rules::event_rules().into_iter().filter(|r| enabled(r.meta())).collect();
-        let correlation_rules: Vec<_> =
-            rules::correlation_rules().into_iter().filter(|r| enabled(r.meta())).collect();
+        let event_rules: Vec<_> = rules::event_rules()
+            .into_iter()
+            .filter(|r| enabled(r.meta()))
+            .collect();
+        let correlation_rules: Vec<_> = rules::correlation_rules()
+            .into_iter()
+            .filter(|r| enabled(r.meta()))
+            .collect();
         let mut e = Engine {
             cfg,
             event_rules,
@@ -62,7 +67,12 @@ impl Engine {
         };
         let slots: Vec<(Slot, &'static RuleMeta)> = (e.event_rules.iter().enumerate())
             .map(|(i, r)| (Slot::Event(i), r.meta()))
-            .chain(e.correlation_rules.iter().enumerate().map(|(i, r)| (Slot::Correlation(i), r.meta())))
+            .chain(
+                e.correlation_rules
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (Slot::Correlation(i), r.meta())),
+            )
             .collect();
         for (slot, meta) in slots {
             if meta.events.is_empty() {
@@ -83,7 +93,11 @@ impl Engine {
     /// The longest look-back any enabled correlation rule needs, in seconds:
     /// state older than the newest event time minus this can be forgotten.
     pub fn longest_window(&self) -> i64 {
-        self.correlation_rules.iter().map(|r| r.window(&self.cfg)).max().unwrap_or(0)
+        self.correlation_rules
+            .iter()
+            .map(|r| r.window(&self.cfg))
+            .max()
+            .unwrap_or(0)
     }
 
     /// Number of enabled rules.
@@ -105,21 +119,36 @@ impl Engine {
         if r.identity_type() == "AWSService" {
             return true;
         }
-        let raw_arn = r.user_identity.as_ref().map(|u| opt_str(&u.arn)).unwrap_or("");
-        if raw_arn.contains(":assumed-role/AWSServiceRoleFor") || raw_arn.contains(":role/aws-service-role/") {
+        let raw_arn = r
+            .user_identity
+            .as_ref()
+            .map(|u| opt_str(&u.arn))
+            .unwrap_or("");
+        if raw_arn.contains(":assumed-role/AWSServiceRoleFor")
+            || raw_arn.contains(":role/aws-service-role/")
+        {
             return true;
         }
-        if self.cfg.principals.trusted_automation.is_empty() || !self.cfg.in_change_window(ev.time) {
+        if self.cfg.principals.trusted_automation.is_empty() || !self.cfg.in_change_window(ev.time)
+        {
             return false;
         }
         let a = ev.actor();
-        a.arn.as_deref().is_some_and(|arn| self.cfg.is_trusted_automation(arn))
-            || a.session_arn.as_deref().is_some_and(|arn| self.cfg.is_trusted_automation(arn))
+        a.arn
+            .as_deref()
+            .is_some_and(|arn| self.cfg.is_trusted_automation(arn))
+            || a.session_arn
+                .as_deref()
+                .is_some_and(|arn| self.cfg.is_trusted_automation(arn))
     }
 
     /// Stateless half for one record: event rules and correlation facts.
     pub fn scan(&self, ev: &Event, out: &mut Pass) {
-        let named = self.by_name.get(ev.name()).map(Vec::as_slice).unwrap_or(&[]);
+        let named = self
+            .by_name
+            .get(ev.name())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         if named.is_empty() && self.every.is_empty() {
             return;
         }
@@ -141,14 +170,24 @@ impl Engine {
                         self.apply_policy(f);
                     }
                 }
-                Slot::Correlation(i) => self.correlation_rules[i].facts(ev, &self.cfg, &mut out.facts),
+                Slot::Correlation(i) => {
+                    self.correlation_rules[i].facts(ev, &self.cfg, &mut out.facts)
+                }
             }
         }
     }
 
     /// Stateful half for one fact: store it, check its group, claim the finding.
-    pub fn correlate(&self, fact: &Fact, store: &mut dyn StateStore) -> Result<Option<Finding>, StoreError> {
-        let Some(rule) = self.correlation_rules.iter().find(|r| r.meta().id == fact.rule) else {
+    pub fn correlate(
+        &self,
+        fact: &Fact,
+        store: &mut dyn StateStore,
+    ) -> Result<Option<Finding>, StoreError> {
+        let Some(rule) = self
+            .correlation_rules
+            .iter()
+            .find(|r| r.meta().id == fact.rule)
+        else {
             return Ok(None);
         };
         if !store.put_fact(fact)? {
@@ -168,7 +207,12 @@ impl Engine {
     }
 
     /// Both halves for one record, in order (the Lambda's path).
-    pub fn evaluate(&self, record: &Record, time: Timestamp, store: &mut dyn StateStore) -> Result<Vec<Finding>, StoreError> {
+    pub fn evaluate(
+        &self,
+        record: &Record,
+        time: Timestamp,
+        store: &mut dyn StateStore,
+    ) -> Result<Vec<Finding>, StoreError> {
         let ev = Event::new(record, time);
         let mut pass = Pass::default();
         self.scan(&ev, &mut pass);
@@ -201,7 +245,12 @@ impl Engine {
 /// same events (the same record read twice, e.g. from overlapping inputs).
 pub fn finalise(findings: &mut Vec<Finding>) {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    findings.dedup_by(|a, b| a.rule_id == b.rule_id && a.event_ids == b.event_ids && a.resources == b.resources && !a.event_ids.is_empty());
+    findings.dedup_by(|a, b| {
+        a.rule_id == b.rule_id
+            && a.event_ids == b.event_ids
+            && a.resources == b.resources
+            && !a.event_ids.is_empty()
+    });
 }
 
 #[cfg(test)]

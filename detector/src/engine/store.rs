@@ -34,7 +34,10 @@ pub struct Fact {
 impl Fact {
     /// Identity of a fact: a redelivered event gives the same identity.
     pub fn identity(&self) -> String {
-        format!("{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}", self.rule, self.group, self.kind, self.target, self.event_id)
+        format!(
+            "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+            self.rule, self.group, self.kind, self.target, self.event_id
+        )
     }
 }
 
@@ -50,7 +53,13 @@ pub trait StateStore {
     /// A repeat with an earlier time moves the stored fact to that time.
     fn put_fact(&mut self, fact: &Fact) -> Result<bool, StoreError>;
     /// The facts of `rule` and `group` with `from <= time <= to`, oldest first.
-    fn facts(&mut self, rule: &str, group: &str, from: Timestamp, to: Timestamp) -> Result<Vec<Fact>, StoreError>;
+    fn facts(
+        &mut self,
+        rule: &str,
+        group: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<Fact>, StoreError>;
     /// Claims a finding key: true when no claim on it is live at `at`; the new
     /// claim lives until `until`.
     fn claim(&mut self, key: &str, at: Timestamp, until: Timestamp) -> Result<bool, StoreError>;
@@ -110,11 +119,22 @@ impl StateStore for MemoryStore {
         Ok(true)
     }
 
-    fn facts(&mut self, rule: &str, group: &str, from: Timestamp, to: Timestamp) -> Result<Vec<Fact>, StoreError> {
+    fn facts(
+        &mut self,
+        rule: &str,
+        group: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<Fact>, StoreError> {
         let mut v: Vec<Fact> = self
             .groups
             .get(&(rule.to_owned(), group.to_owned()))
-            .map(|v| v.iter().filter(|f| f.time >= from && f.time <= to).cloned().collect())
+            .map(|v| {
+                v.iter()
+                    .filter(|f| f.time >= from && f.time <= to)
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default();
         v.sort_by(|a, b| (a.time, &a.event_id).cmp(&(b.time, &b.event_id)));
         Ok(v)

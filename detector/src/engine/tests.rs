@@ -25,14 +25,23 @@ fn trusted_automation_inside_window_is_quiet_outside_is_not() {
     let f = eval_all(&e, &outside);
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].rule_id, "iam-user-created-outside-window");
-    assert_eq!(f[0].actor.arn.as_deref(), Some("arn:aws:iam::111122223333:role/terraform-deploy"));
-    assert_eq!(f[0].resources, vec!["arn:aws:iam::111122223333:user/backup1"]);
+    assert_eq!(
+        f[0].actor.arn.as_deref(),
+        Some("arn:aws:iam::111122223333:role/terraform-deploy")
+    );
+    assert_eq!(
+        f[0].resources,
+        vec!["arn:aws:iam::111122223333:user/backup1"]
+    );
 }
 
 #[test]
 fn failed_calls_and_services_raise_nothing() {
     let e = Engine::new(Config::default());
-    let failed = CREATE_USER.replace(r#""eventID":"e1","#, r#""eventID":"e1","errorCode":"AccessDenied","#);
+    let failed = CREATE_USER.replace(
+        r#""eventID":"e1","#,
+        r#""eventID":"e1","errorCode":"AccessDenied","#,
+    );
     assert!(eval_all(&e, &failed).is_empty());
     let svc = CREATE_USER.replace(r#""type":"AssumedRole""#, r#""type":"AWSService""#);
     assert!(eval_all(&e, &svc).is_empty());
@@ -47,7 +56,10 @@ fn overrides_and_untouchable_actors() {
     .unwrap();
     let e = Engine::new(cfg);
     let f = eval_all(&e, CREATE_USER);
-    assert_eq!((f[0].severity, f[0].response), (Severity::High, Response::Quarantine));
+    assert_eq!(
+        (f[0].severity, f[0].response),
+        (Severity::High, Response::Quarantine)
+    );
     let bg = CREATE_USER.replace(
         r#""type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/terraform-deploy/ci""#,
         r#""type":"IAMUser","arn":"arn:aws:iam::111122223333:user/bg""#,
@@ -60,7 +72,9 @@ fn overrides_and_untouchable_actors() {
 
 #[test]
 fn disabled_rules_do_not_run() {
-    let e = Engine::new(Config::parse("[rules]\ndisable=[\"iam-user-created-outside-window\"]").unwrap());
+    let e = Engine::new(
+        Config::parse("[rules]\ndisable=[\"iam-user-created-outside-window\"]").unwrap(),
+    );
     assert!(eval_all(&e, CREATE_USER).is_empty());
 }
 

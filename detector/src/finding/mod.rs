@@ -50,7 +50,9 @@ impl FromStr for Severity {
         Severity::ALL
             .into_iter()
             .find(|v| v.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown severity {s:?} (use info, low, medium, high or critical)"))
+            .ok_or_else(|| {
+                format!("unknown severity {s:?} (use info, low, medium, high or critical)")
+            })
     }
 }
 
@@ -105,7 +107,12 @@ pub struct Finding {
 
 impl Finding {
     /// A finding about one event, with the rule's metadata filled in.
-    pub fn for_event(meta: &RuleMeta, ev: &Event, resources: Vec<String>, summary: String) -> Finding {
+    pub fn for_event(
+        meta: &RuleMeta,
+        ev: &Event,
+        resources: Vec<String>,
+        summary: String,
+    ) -> Finding {
         let r = ev.record;
         Finding {
             rule_id: meta.id.to_owned(),
@@ -116,7 +123,11 @@ impl Finding {
             region: r.region().to_owned(),
             actor: ev.actor().clone(),
             resources: resources.clone(),
-            event_ids: if r.id().is_empty() { vec![] } else { vec![r.id().to_owned()] },
+            event_ids: if r.id().is_empty() {
+                vec![]
+            } else {
+                vec![r.id().to_owned()]
+            },
             mitre: meta.mitre.iter().map(|s| s.to_string()).collect(),
             summary,
             response: meta.response,
@@ -124,7 +135,10 @@ impl Finding {
                 time: ev.time,
                 event_name: r.name().to_owned(),
                 event_id: r.id().to_owned(),
-                target: resources.first().map(|a| short_name(a).to_owned()).unwrap_or_default(),
+                target: resources
+                    .first()
+                    .map(|a| short_name(a).to_owned())
+                    .unwrap_or_default(),
             }],
         }
     }
@@ -153,7 +167,12 @@ impl Finding {
 
     /// Deterministic order: time, rule, first event id, resources.
     pub fn sort_key(&self) -> (Timestamp, &str, Option<&String>, &[String]) {
-        (self.time, &self.rule_id, self.event_ids.first(), &self.resources)
+        (
+            self.time,
+            &self.rule_id,
+            self.event_ids.first(),
+            &self.resources,
+        )
     }
 }
 

@@ -190,10 +190,17 @@ impl Actor {
             }
             ActorKind::AWSService => {
                 a.arn = None;
-                a.invoked_by = a.invoked_by.take().or_else(|| some(opt_str(&r.source_ip_address)));
+                a.invoked_by = a
+                    .invoked_by
+                    .take()
+                    .or_else(|| some(opt_str(&r.source_ip_address)));
             }
             ActorKind::IdentityCenterUser => {
-                let user = u.on_behalf_of.as_ref().map(|o| opt_str(&o.user_id)).unwrap_or("");
+                let user = u
+                    .on_behalf_of
+                    .as_ref()
+                    .map(|o| opt_str(&o.user_id))
+                    .unwrap_or("");
                 a.arn = some(arn).or_else(|| some(user));
             }
             _ => a.arn = some(arn).or_else(|| some(issuer_arn)),
@@ -223,8 +230,14 @@ impl Actor {
     /// An AWS service acting on its own behalf (or a service-linked role).
     pub fn is_aws_service(&self) -> bool {
         self.kind == ActorKind::AWSService
-            || self.arn.as_deref().is_some_and(|a| a.contains(":role/aws-service-role/"))
-            || self.session_arn.as_deref().is_some_and(|a| a.contains(":assumed-role/AWSServiceRoleFor"))
+            || self
+                .arn
+                .as_deref()
+                .is_some_and(|a| a.contains(":role/aws-service-role/"))
+            || self
+                .session_arn
+                .as_deref()
+                .is_some_and(|a| a.contains(":assumed-role/AWSServiceRoleFor"))
     }
 
     /// Parsed source address.
@@ -254,24 +267,39 @@ mod tests {
             "sessionIssuer":{"type":"Role","arn":"arn:aws:iam::111122223333:role/ci/deploy"}}}}"#,
         );
         assert_eq!(a.kind, ActorKind::AssumedRole);
-        assert_eq!(a.arn.as_deref(), Some("arn:aws:iam::111122223333:role/ci/deploy"));
-        assert_eq!(a.session_arn.as_deref(), Some("arn:aws:sts::111122223333:assumed-role/deploy/ci-42"));
+        assert_eq!(
+            a.arn.as_deref(),
+            Some("arn:aws:iam::111122223333:role/ci/deploy")
+        );
+        assert_eq!(
+            a.session_arn.as_deref(),
+            Some("arn:aws:sts::111122223333:assumed-role/deploy/ci-42")
+        );
         assert!(a.mfa);
         assert_eq!(a.name(), Some("deploy"));
     }
 
     #[test]
     fn assumed_role_without_issuer_derives_role_arn() {
-        let a = actor(r#"{"userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/admin/bob"}}"#);
-        assert_eq!(a.arn.as_deref(), Some("arn:aws:iam::111122223333:role/admin"));
+        let a = actor(
+            r#"{"userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/admin/bob"}}"#,
+        );
+        assert_eq!(
+            a.arn.as_deref(),
+            Some("arn:aws:iam::111122223333:role/admin")
+        );
         assert!(!a.mfa);
     }
 
     #[test]
     fn root_service_and_identity_center() {
-        let a = actor(r#"{"recipientAccountId":"111122223333","userIdentity":{"type":"Root","accountId":"111122223333"}}"#);
+        let a = actor(
+            r#"{"recipientAccountId":"111122223333","userIdentity":{"type":"Root","accountId":"111122223333"}}"#,
+        );
         assert_eq!(a.arn.as_deref(), Some("arn:aws:iam::111122223333:root"));
-        let a = actor(r#"{"sourceIPAddress":"ec2.amazonaws.com","userIdentity":{"type":"AWSService","invokedBy":"ec2.amazonaws.com"}}"#);
+        let a = actor(
+            r#"{"sourceIPAddress":"ec2.amazonaws.com","userIdentity":{"type":"AWSService","invokedBy":"ec2.amazonaws.com"}}"#,
+        );
         assert!(a.is_aws_service());
         assert_eq!(a.key(), "service:ec2.amazonaws.com");
         assert_eq!(a.ip(), SourceIp::Service("ec2.amazonaws.com".into()));
@@ -284,11 +312,26 @@ mod tests {
 
     #[test]
     fn lenient_source_ips() {
-        assert_eq!(SourceIp::parse("075.050.255.67"), SourceIp::Ip("75.50.255.67".parse().unwrap()));
-        assert_eq!(SourceIp::parse("2001:db8::1"), SourceIp::Ip("2001:db8::1".parse().unwrap()));
-        assert_eq!(SourceIp::parse("AWS Internal"), SourceIp::Service("AWS Internal".into()));
-        assert_eq!(SourceIp::parse("1.2.3.4.5"), SourceIp::Other("1.2.3.4.5".into()));
-        assert_eq!(SourceIp::parse("256.1.1.1"), SourceIp::Other("256.1.1.1".into()));
+        assert_eq!(
+            SourceIp::parse("075.050.255.67"),
+            SourceIp::Ip("75.50.255.67".parse().unwrap())
+        );
+        assert_eq!(
+            SourceIp::parse("2001:db8::1"),
+            SourceIp::Ip("2001:db8::1".parse().unwrap())
+        );
+        assert_eq!(
+            SourceIp::parse("AWS Internal"),
+            SourceIp::Service("AWS Internal".into())
+        );
+        assert_eq!(
+            SourceIp::parse("1.2.3.4.5"),
+            SourceIp::Other("1.2.3.4.5".into())
+        );
+        assert_eq!(
+            SourceIp::parse("256.1.1.1"),
+            SourceIp::Other("256.1.1.1".into())
+        );
         assert_eq!(SourceIp::parse(""), SourceIp::None);
     }
 }

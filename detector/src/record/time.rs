@@ -43,7 +43,11 @@ pub fn parse_time(s: &str) -> Option<Timestamp> {
         return None;
     }
     let (y, mo, d) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
-    let (h, mi, se) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
+    let (h, mi, se) = (
+        digits(&b[11..13])?,
+        digits(&b[14..16])?,
+        digits(&b[17..19])?,
+    );
     if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 60
     {
         return None;
@@ -122,7 +126,13 @@ mod tests {
         assert_eq!(parse_time("2024-08-01T13:33:28.123Z"), Some(1_722_519_208));
         assert_eq!(parse_time("2024-08-01T15:33:28+02:00"), Some(1_722_519_208));
         assert_eq!(parse_time("2024-02-29T00:00:00Z"), Some(1_709_164_800));
-        for bad in ["", "2024-02-30T00:00:00Z", "2024-08-01", "x024-08-01T13:33:28Z", "2024-08-01T13:33:28Q"] {
+        for bad in [
+            "",
+            "2024-02-30T00:00:00Z",
+            "2024-08-01",
+            "x024-08-01T13:33:28Z",
+            "2024-08-01T13:33:28Q",
+        ] {
             assert_eq!(parse_time(bad), None, "{bad}");
         }
         assert_eq!(format_time(1_722_519_208), "2024-08-01T13:33:28Z");

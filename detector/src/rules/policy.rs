@@ -72,7 +72,9 @@ pub fn strings(v: Option<&Value>) -> Vec<&str> {
 }
 
 fn is_allow(st: &Value) -> bool {
-    st.get("Effect").and_then(Value::as_str).is_some_and(|e| e.eq_ignore_ascii_case("allow"))
+    st.get("Effect")
+        .and_then(Value::as_str)
+        .is_some_and(|e| e.eq_ignore_ascii_case("allow"))
 }
 
 fn is_admin_action(a: &str) -> bool {
@@ -87,22 +89,25 @@ fn any_resource(st: &Value) -> bool {
 
 /// True when the document grants administrator-equivalent rights.
 pub fn is_admin_document(doc: &Value) -> bool {
-    statements(doc).into_iter().filter(|st| is_allow(st)).any(|st| {
-        if !any_resource(st) {
-            return false;
-        }
-        if strings(st.get("Action")).iter().any(|a| is_admin_action(a)) {
-            return true;
-        }
-        // Allow + NotAction: everything except the listed actions. Admin unless IAM is excluded.
-        match st.get("NotAction") {
-            Some(na) => !strings(Some(na)).iter().any(|a| {
-                let a = a.to_ascii_lowercase();
-                a == "*" || a == "iam:*" || a == "iam:*policy*"
-            }),
-            None => false,
-        }
-    })
+    statements(doc)
+        .into_iter()
+        .filter(|st| is_allow(st))
+        .any(|st| {
+            if !any_resource(st) {
+                return false;
+            }
+            if strings(st.get("Action")).iter().any(|a| is_admin_action(a)) {
+                return true;
+            }
+            // Allow + NotAction: everything except the listed actions. Admin unless IAM is excluded.
+            match st.get("NotAction") {
+                Some(na) => !strings(Some(na)).iter().any(|a| {
+                    let a = a.to_ascii_lowercase();
+                    a == "*" || a == "iam:*" || a == "iam:*policy*"
+                }),
+                None => false,
+            }
+        })
 }
 
 /// True when the text is a document granting admin rights.
@@ -135,17 +140,27 @@ fn account_of(principal: &str) -> Option<String> {
 
 fn lets_assume(st: &Value) -> bool {
     let actions = strings(st.get("Action"));
-    actions.is_empty() || actions.iter().any(|a| {
-        let a = a.to_ascii_lowercase();
-        a == "*" || a.starts_with("sts:assumerole") || a == "sts:*" || a == "sts:tagsession" || a == "sts:setsourceidentity"
-    })
+    actions.is_empty()
+        || actions.iter().any(|a| {
+            let a = a.to_ascii_lowercase();
+            a == "*"
+                || a.starts_with("sts:assumerole")
+                || a == "sts:*"
+                || a == "sts:tagsession"
+                || a == "sts:setsourceidentity"
+        })
 }
 
 /// Principals allowed to assume a role by a trust policy document.
 pub fn trust_of(doc: &Value) -> Trust {
     let mut t = Trust::default();
-    for st in statements(doc).into_iter().filter(|st| is_allow(st) && lets_assume(st)) {
-        let conditioned = st.get("Condition").is_some_and(|c| c.as_object().is_some_and(|o| !o.is_empty()));
+    for st in statements(doc)
+        .into_iter()
+        .filter(|st| is_allow(st) && lets_assume(st))
+    {
+        let conditioned = st
+            .get("Condition")
+            .is_some_and(|c| c.as_object().is_some_and(|o| !o.is_empty()));
         // "Conditioned" holds only while every `*` statement seen has a Condition.
         let star = |t: &mut Trust| {
             t.wildcard_conditioned = conditioned && (!t.wildcard || t.wildcard_conditioned);
@@ -161,8 +176,10 @@ pub fn trust_of(doc: &Value) -> Trust {
                         t.accounts.push(a);
                     }
                 }
-                t.federated.extend(strings(m.get("Federated")).into_iter().map(str::to_owned));
-                t.services.extend(strings(m.get("Service")).into_iter().map(str::to_owned));
+                t.federated
+                    .extend(strings(m.get("Federated")).into_iter().map(str::to_owned));
+                t.services
+                    .extend(strings(m.get("Service")).into_iter().map(str::to_owned));
             }
             _ => {}
         }
@@ -178,21 +195,43 @@ mod tests {
 
     #[test]
     fn managed_admin_policies() {
-        assert!(is_admin_managed_policy("arn:aws:iam::aws:policy/AdministratorAccess"));
-        assert!(is_admin_managed_policy("arn:aws-us-gov:iam::aws:policy/IAMFullAccess"));
-        assert!(!is_admin_managed_policy("arn:aws:iam::aws:policy/ReadOnlyAccess"));
-        assert!(!is_admin_managed_policy("arn:aws:iam::111122223333:policy/AdministratorAccess"));
+        assert!(is_admin_managed_policy(
+            "arn:aws:iam::aws:policy/AdministratorAccess"
+        ));
+        assert!(is_admin_managed_policy(
+            "arn:aws-us-gov:iam::aws:policy/IAMFullAccess"
+        ));
+        assert!(!is_admin_managed_policy(
+            "arn:aws:iam::aws:policy/ReadOnlyAccess"
+        ));
+        assert!(!is_admin_managed_policy(
+            "arn:aws:iam::111122223333:policy/AdministratorAccess"
+        ));
     }
 
     #[test]
     fn admin_documents() {
-        assert!(is_admin_text(r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#));
-        assert!(is_admin_text(r#"{"Statement":[{"Effect":"Allow","Action":["s3:Get*","iam:*"],"Resource":["*"]}]}"#));
-        assert!(is_admin_text(r#"{"Statement":[{"Effect":"Allow","NotAction":"s3:*","Resource":"*"}]}"#));
-        assert!(!is_admin_text(r#"{"Statement":[{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"}]}"#));
-        assert!(!is_admin_text(r#"{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#));
-        assert!(!is_admin_text(r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#));
-        assert!(!is_admin_text(r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b/*"}]}"#));
+        assert!(is_admin_text(
+            r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#
+        ));
+        assert!(is_admin_text(
+            r#"{"Statement":[{"Effect":"Allow","Action":["s3:Get*","iam:*"],"Resource":["*"]}]}"#
+        ));
+        assert!(is_admin_text(
+            r#"{"Statement":[{"Effect":"Allow","NotAction":"s3:*","Resource":"*"}]}"#
+        ));
+        assert!(!is_admin_text(
+            r#"{"Statement":[{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"}]}"#
+        ));
+        assert!(!is_admin_text(
+            r#"{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#
+        ));
+        assert!(!is_admin_text(
+            r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#
+        ));
+        assert!(!is_admin_text(
+            r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b/*"}]}"#
+        ));
         assert!(is_admin_text("%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22*%22%2C%22Resource%22%3A%22*%22%7D%7D"));
         assert!(!is_admin_text("not json"));
     }
@@ -210,7 +249,12 @@ mod tests {
         assert!(!t.wildcard);
         assert_eq!(t.services, vec!["ec2.amazonaws.com"]);
         assert_eq!(t.federated.len(), 1);
-        let star = trust_of(&parse_document(r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}}"#).unwrap());
+        let star = trust_of(
+            &parse_document(
+                r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}}"#,
+            )
+            .unwrap(),
+        );
         assert!(star.wildcard && !star.wildcard_conditioned);
         let star = trust_of(&parse_document(r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-1"}}}}"#).unwrap());
         assert!(star.wildcard && star.wildcard_conditioned);
@@ -218,6 +262,9 @@ mod tests {
             r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"},
             {"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-1"}}}]}"#,
         ).unwrap());
-        assert!(mixed.wildcard && !mixed.wildcard_conditioned, "a conditioned * must not hide an open one");
+        assert!(
+            mixed.wildcard && !mixed.wildcard_conditioned,
+            "a conditioned * must not hide an open one"
+        );
     }
 }

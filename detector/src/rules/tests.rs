@@ -26,7 +26,12 @@ pub(crate) fn run_fixture(path: &Path, cfg: &Config) -> Vec<Finding> {
     let rep = read_bytes(&path.display().to_string(), &bytes, &mut |rec, t, _| {
         out.extend(engine.evaluate(rec, t, &mut store).expect("memory store"));
     });
-    assert!(rep.issues.is_empty(), "{}: {:?}", path.display(), rep.issue_lines());
+    assert!(
+        rep.issues.is_empty(),
+        "{}: {:?}",
+        path.display(),
+        rep.issue_lines()
+    );
     assert!(rep.records > 0, "{}: no records", path.display());
     out
 }
@@ -47,13 +52,33 @@ fn metadata_is_complete_and_ids_unique() {
     let mut ids = HashSet::new();
     for m in &all {
         assert!(ids.insert(m.id), "duplicate rule id {}", m.id);
-        assert!(m.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'), "{}", m.id);
-        assert!(!m.title.is_empty() && !m.description.is_empty() && !m.remediation.is_empty(), "{}", m.id);
+        assert!(
+            m.id.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "{}",
+            m.id
+        );
+        assert!(
+            !m.title.is_empty() && !m.description.is_empty() && !m.remediation.is_empty(),
+            "{}",
+            m.id
+        );
         assert!(!m.mitre.is_empty(), "{} has no ATT&CK id", m.id);
         for t in m.mitre {
-            assert!(t.starts_with('T') && t[1..].split('.').all(|p| p.len() >= 3 && p.bytes().all(|b| b.is_ascii_digit())), "{}: {t}", m.id);
+            assert!(
+                t.starts_with('T')
+                    && t[1..]
+                        .split('.')
+                        .all(|p| p.len() >= 3 && p.bytes().all(|b| b.is_ascii_digit())),
+                "{}: {t}",
+                m.id
+            );
         }
-        assert!(m.kind != RuleKind::Posture, "{} is not an event or correlation rule", m.id);
+        assert!(
+            m.kind != RuleKind::Posture,
+            "{} is not an event or correlation rule",
+            m.id
+        );
     }
 }
 
@@ -69,23 +94,45 @@ fn every_rule_has_positive_and_negative_fixtures_that_behave() {
             .filter(|p| p.extension().is_some_and(|x| x != "toml" && x != "md"))
             .collect();
         files.sort();
-        let name = |p: &Path| p.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        let pos: Vec<_> = files.iter().filter(|p| name(p).starts_with("positive")).collect();
-        let neg: Vec<_> = files.iter().filter(|p| name(p).starts_with("negative")).collect();
+        let name = |p: &Path| {
+            p.file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned()
+        };
+        let pos: Vec<_> = files
+            .iter()
+            .filter(|p| name(p).starts_with("positive"))
+            .collect();
+        let neg: Vec<_> = files
+            .iter()
+            .filter(|p| name(p).starts_with("negative"))
+            .collect();
         if pos.is_empty() || neg.is_empty() {
             failures.push(format!("{}: needs positive* and negative* fixtures", m.id));
             continue;
         }
         for p in pos {
-            let hits = run_fixture(p, &cfg).iter().filter(|f| f.rule_id == m.id).count();
+            let hits = run_fixture(p, &cfg)
+                .iter()
+                .filter(|f| f.rule_id == m.id)
+                .count();
             if hits == 0 {
                 failures.push(format!("{}: {} raised nothing", m.id, name(p)));
             }
         }
         for p in neg {
-            let hits: Vec<_> = run_fixture(p, &cfg).into_iter().filter(|f| f.rule_id == m.id).collect();
+            let hits: Vec<_> = run_fixture(p, &cfg)
+                .into_iter()
+                .filter(|f| f.rule_id == m.id)
+                .collect();
             if !hits.is_empty() {
-                failures.push(format!("{}: {} raised {:?}", m.id, name(p), hits.iter().map(|f| &f.summary).collect::<Vec<_>>()));
+                failures.push(format!(
+                    "{}: {} raised {:?}",
+                    m.id,
+                    name(p),
+                    hits.iter().map(|f| &f.summary).collect::<Vec<_>>()
+                ));
             }
         }
     }

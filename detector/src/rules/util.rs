@@ -39,7 +39,11 @@ pub struct IamTarget<'a> {
 impl IamTarget<'_> {
     /// The user, role or group named, as an ARN in `account`.
     pub fn principal_arn(&self, account: &str) -> Option<String> {
-        let nonempty = |t: &Option<Text>| t.as_ref().filter(|t| !t.is_empty()).map(|t| t.as_str().to_owned());
+        let nonempty = |t: &Option<Text>| {
+            t.as_ref()
+                .filter(|t| !t.is_empty())
+                .map(|t| t.as_str().to_owned())
+        };
         if let Some(u) = nonempty(&self.user_name) {
             return Some(user_arn(account, &u));
         }

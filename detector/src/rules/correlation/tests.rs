@@ -179,7 +179,8 @@ fn stratus() -> Option<Vec<(String, String)>> {
         env!("CARGO_MANIFEST_DIR"),
         "/../fixtures/corpus/stratus_detonation_logs.jsonl"
     );
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e} (in-repo corpus)"));
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e} (in-repo corpus)"));
     let mut out = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let v: serde_json::Value = serde_json::from_str(line).expect("corpus line");

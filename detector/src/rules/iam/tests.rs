@@ -23,7 +23,8 @@ fn iam_rule_ids() -> BTreeSet<&'static str> {
 /// The corpus file's lines as JSON, or `None` (with a notice) when it is absent.
 fn corpus(file: &str) -> Option<Vec<Value>> {
     let path = format!("{CORPUS}{file}");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e} (in-repo corpus)"));
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e} (in-repo corpus)"));
     Some(
         text.lines()
             .filter(|l| !l.trim().is_empty())

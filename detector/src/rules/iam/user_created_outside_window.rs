@@ -36,10 +36,17 @@ impl EventRule for Rule {
         if ev.record.source() != "iam.amazonaws.com" || cfg.in_change_window(ev.time) {
             return;
         }
-        let name = iam_target(ev).user_name.map(|t| t.as_str().to_owned()).unwrap_or_default();
+        let name = iam_target(ev)
+            .user_name
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_default();
         let arn = user_arn(ev.record.account(), &name);
         let who = ev.actor().key();
-        let why = if cfg.windows.is_empty() { "no change window is configured" } else { "outside every change window" };
+        let why = if cfg.windows.is_empty() {
+            "no change window is configured"
+        } else {
+            "outside every change window"
+        };
         let summary = format!(
             "{who} created IAM user {name} at {} ({why}); confirm it was requested or quarantine it",
             format_time(ev.time)

@@ -32,7 +32,13 @@ impl EventRule for Rule {
 
     fn evaluate(&self, ev: &Event, _cfg: &Config, out: &mut Vec<Finding>) {
         let r = ev.record;
-        if r.identity_type() != "Root" || ev.actor().invoked_by.as_deref().is_some_and(|s| s.ends_with(".amazonaws.com")) {
+        if r.identity_type() != "Root"
+            || ev
+                .actor()
+                .invoked_by
+                .as_deref()
+                .is_some_and(|s| s.ends_with(".amazonaws.com"))
+        {
             return;
         }
         let summary = format!(
