@@ -108,7 +108,8 @@ pub fn run_config(action: ConfigAction) -> anyhow::Result<i32> {
     let mut out = std::io::stdout().lock();
     match Config::load(&file) {
         Ok(c) => {
-            writeln!(out, 
+            writeln!(
+                out,
                 "{}: ok: {} change window(s), {} break-glass, {} trusted automation, {} trusted account(s), {} protected, {} rule(s) disabled",
                 file.display(),
                 c.windows.len(),
