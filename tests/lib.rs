@@ -393,8 +393,6 @@ pub fn is_technique(t: &str) -> bool {
     let sub = parts.next();
     main.len() == 4
         && main.bytes().all(|b| b.is_ascii_digit())
-        && sub.map_or(true, |s| {
-            s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit())
-        })
+        && sub.is_none_or(|s| s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit()))
         && parts.next().is_none()
 }

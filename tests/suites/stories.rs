@@ -35,8 +35,8 @@ fn rank(sev: &str) -> usize {
 
 fn matches(f: &Value, rule: &str, actor: Option<&str>, event: Option<&str>) -> bool {
     s(f, "rule_id") == rule
-        && actor.map_or(true, |a| actor_arn(f) == a)
-        && event.map_or(true, |e| has_event(std::slice::from_ref(f), e))
+        && actor.is_none_or(|a| actor_arn(f) == a)
+        && event.is_none_or(|e| has_event(std::slice::from_ref(f), e))
 }
 
 fn describe(findings: &[Value]) -> String {

@@ -232,7 +232,7 @@ impl Engine {
             f.response = *r;
         }
         let untouchable = matches!(f.actor.kind, ActorKind::Root | ActorKind::AWSService)
-            || f.actor.arn.as_deref().map_or(true, |a| {
+            || f.actor.arn.as_deref().is_none_or(|a| {
                 self.cfg.is_break_glass(a) || self.cfg.is_protected(a) || a.ends_with(":root")
             });
         if untouchable {
