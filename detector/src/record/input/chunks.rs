@@ -63,8 +63,12 @@ pub(super) fn process_stream(mut r: Box<dyn Read + '_>, rep: &mut Report, sink: 
         rep.bytes += 3;
     }
     let Some((at, first)) = first_significant(&buf) else {
+        // A read or decompression error explains the emptiness by itself: one line, not two.
+        let empty = err.is_none();
         finish(rep, buf.len(), err, |rep| {
-            rep.issue(Loc::Whole, "empty input: no records")
+            if empty {
+                rep.issue(Loc::Whole, "empty input: no records")
+            }
         });
         return;
     };
