@@ -20,8 +20,8 @@ use rayon::prelude::*;
 pub const BATCH: usize = 16;
 /// Batches scanned in one parallel step; bounds the findings and facts held.
 const SCAN_BATCHES: usize = 4;
-/// Facts older than the newest time minus the longest correlation window
-/// ([`Engine::longest_window`]) minus this slack are forgotten.
+/// A rule's facts older than the newest time minus the rule's window
+/// ([`Engine::windows`]) minus this slack are forgotten.
 pub const PRUNE_SLACK: i64 = 6 * 3600;
 
 /// Totals of a hunt.
@@ -106,6 +106,7 @@ pub fn hunt(
     let mut out = Outcome::default();
     let mut store = MemoryStore::new();
     let longest = engine.longest_window();
+    let windows = engine.windows();
     let mut newest: Timestamp = i64::MIN;
     // Several batches are scanned in one parallel step (fewer points where fast
     // threads wait for the slowest file), then correlated batch by batch.
@@ -138,7 +139,16 @@ pub fn hunt(
                     out.findings.push(f);
                 }
             }
-            store.prune(newest.saturating_sub(longest + PRUNE_SLACK));
+            store.prune_each(
+                |rule| {
+                    let w = windows
+                        .iter()
+                        .find(|(id, _)| *id == rule)
+                        .map_or(longest, |x| x.1);
+                    newest.saturating_sub(w + PRUNE_SLACK)
+                },
+                newest.saturating_sub(longest + PRUNE_SLACK),
+            );
         }
     }
     finalise(&mut out.findings);

@@ -100,6 +100,14 @@ impl Engine {
             .unwrap_or(0)
     }
 
+    /// Each enabled correlation rule's id and window, in seconds.
+    pub fn windows(&self) -> Vec<(&'static str, i64)> {
+        self.correlation_rules
+            .iter()
+            .map(|r| (r.meta().id, r.window(&self.cfg)))
+            .collect()
+    }
+
     /// Number of enabled rules.
     pub fn rule_count(&self) -> usize {
         self.event_rules.len() + self.correlation_rules.len()
@@ -194,8 +202,19 @@ impl Engine {
             return Ok(None);
         }
         let w = rule.window(&self.cfg);
-        let group = store.facts(&fact.rule, &fact.group, fact.time - w, fact.time + w)?;
-        let Some(c) = rule.check(fact, &group, &self.cfg) else {
+        let full = (fact.time - w, fact.time + w);
+        let range = rule.trigger_range(fact, &self.cfg);
+        if range != full {
+            let near = store.facts(&fact.rule, &fact.group, range.0, range.1)?;
+            if !rule.triggered(fact, near) {
+                return Ok(None);
+            }
+        }
+        let group = store.facts(&fact.rule, &fact.group, full.0, full.1)?;
+        if range == full && !rule.triggered(fact, group) {
+            return Ok(None);
+        }
+        let Some(c) = rule.check(fact, group, &self.cfg) else {
             return Ok(None);
         };
         if !store.claim(&c.claim, fact.time, c.until)? {

@@ -52,23 +52,27 @@ pub trait StateStore {
     /// already stored (a redelivery or repeat): the caller then does nothing more.
     /// A repeat with an earlier time moves the stored fact to that time.
     fn put_fact(&mut self, fact: &Fact) -> Result<bool, StoreError>;
-    /// The facts of `rule` and `group` with `from <= time <= to`, oldest first.
+    /// The facts of `rule` and `group` with `from <= time <= to`, oldest first
+    /// (ties by event id). The slice lives until the next call on the store
+    /// (a remote store keeps the page it fetched).
     fn facts(
         &mut self,
         rule: &str,
         group: &str,
         from: Timestamp,
         to: Timestamp,
-    ) -> Result<Vec<Fact>, StoreError>;
+    ) -> Result<&[Fact], StoreError>;
     /// Claims a finding key: true when no claim on it is live at `at`; the new
     /// claim lives until `until`.
     fn claim(&mut self, key: &str, at: Timestamp, until: Timestamp) -> Result<bool, StoreError>;
 }
 
-/// In-memory store with pruning by event time.
+/// In-memory store with pruning by event time. Each group is kept sorted by
+/// (time, event id), so a time range is a slice: no copies per lookup.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    groups: HashMap<(String, String), Vec<Fact>>,
+    /// rule id -> group key -> facts, sorted.
+    groups: HashMap<String, HashMap<String, Vec<Fact>>>,
     seen: HashMap<String, Timestamp>,
     claims: HashMap<String, Timestamp>,
 }
@@ -80,17 +84,34 @@ impl MemoryStore {
 
     /// Forgets facts older than `before` and claims that ended before it.
     pub fn prune(&mut self, before: Timestamp) {
-        self.groups.retain(|_, v| {
-            v.retain(|f| f.time >= before);
-            !v.is_empty()
+        self.prune_each(|_| before, before);
+    }
+
+    /// Forgets each rule's facts older than its own cutoff (`cutoff(rule id)`),
+    /// and claims that ended before the earliest cutoff `floor`.
+    pub fn prune_each(&mut self, cutoff: impl Fn(&str) -> Timestamp, floor: Timestamp) {
+        self.groups.retain(|rule, groups| {
+            let before = cutoff(rule);
+            groups.retain(|_, v| {
+                v.retain(|f| f.time >= before);
+                !v.is_empty()
+            });
+            !groups.is_empty()
         });
-        self.seen.retain(|_, t| *t >= before);
-        self.claims.retain(|_, t| *t >= before);
+        self.seen.retain(|id, t| {
+            let rule = id.split('\u{1f}').next().unwrap_or("");
+            *t >= cutoff(rule)
+        });
+        self.claims.retain(|_, t| *t >= floor);
     }
 
     /// Number of facts held.
     pub fn len(&self) -> usize {
-        self.groups.values().map(Vec::len).sum()
+        self.groups
+            .values()
+            .flat_map(|g| g.values())
+            .map(Vec::len)
+            .sum()
     }
 
     /// True when no fact is held.
@@ -99,23 +120,39 @@ impl MemoryStore {
     }
 }
 
+fn order(f: &Fact) -> (Timestamp, &str) {
+    (f.time, f.event_id.as_str())
+}
+
 impl StateStore for MemoryStore {
     fn put_fact(&mut self, fact: &Fact) -> Result<bool, StoreError> {
         let id = fact.identity();
-        let key = (fact.rule.clone(), fact.group.clone());
         if let Some(t) = self.seen.get_mut(&id) {
             if fact.time < *t {
                 *t = fact.time;
-                if let Some(v) = self.groups.get_mut(&key) {
+                let v = self
+                    .groups
+                    .get_mut(&fact.rule)
+                    .and_then(|g| g.get_mut(&fact.group));
+                if let Some(v) = v {
                     if let Some(f) = v.iter_mut().find(|f| f.identity() == id) {
                         f.time = fact.time;
                     }
+                    v.sort_by(|a, b| order(a).cmp(&order(b)));
                 }
             }
             return Ok(false);
         }
         self.seen.insert(id, fact.time);
-        self.groups.entry(key).or_default().push(fact.clone());
+        let v = self
+            .groups
+            .entry(fact.rule.clone())
+            .or_default()
+            .entry(fact.group.clone())
+            .or_default();
+        // Facts mostly arrive in time order: the insertion point is usually the end.
+        let at = v.partition_point(|f| order(f) <= order(fact));
+        v.insert(at, fact.clone());
         Ok(true)
     }
 
@@ -125,19 +162,13 @@ impl StateStore for MemoryStore {
         group: &str,
         from: Timestamp,
         to: Timestamp,
-    ) -> Result<Vec<Fact>, StoreError> {
-        let mut v: Vec<Fact> = self
-            .groups
-            .get(&(rule.to_owned(), group.to_owned()))
-            .map(|v| {
-                v.iter()
-                    .filter(|f| f.time >= from && f.time <= to)
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default();
-        v.sort_by(|a, b| (a.time, &a.event_id).cmp(&(b.time, &b.event_id)));
-        Ok(v)
+    ) -> Result<&[Fact], StoreError> {
+        let Some(v) = self.groups.get(rule).and_then(|g| g.get(group)) else {
+            return Ok(&[]);
+        };
+        let a = v.partition_point(|f| f.time < from);
+        let b = v.partition_point(|f| f.time <= to).max(a);
+        Ok(&v[a..b])
     }
 
     fn claim(&mut self, key: &str, at: Timestamp, until: Timestamp) -> Result<bool, StoreError> {

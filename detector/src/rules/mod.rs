@@ -23,7 +23,7 @@ pub mod util;
 use crate::config::Config;
 use crate::engine::Fact;
 use crate::finding::{Finding, Response, Severity};
-use crate::record::Event;
+use crate::record::{Event, Timestamp};
 use serde::Serialize;
 
 /// What kind of input a rule reads.
@@ -75,6 +75,20 @@ pub trait CorrelationRule: Send + Sync {
     /// Pure: a finding, if the new fact completes the pattern within `group`
     /// (facts of the same rule and group within ±window, including `new`).
     fn check(&self, new: &Fact, group: &[Fact], cfg: &Config) -> Option<Correlated>;
+
+    /// The part of the group that decides whether `new` can complete a pattern
+    /// at all; the engine loads it first. Default: the whole ±window.
+    fn trigger_range(&self, new: &Fact, cfg: &Config) -> (Timestamp, Timestamp) {
+        let w = self.window(cfg);
+        (new.time - w, new.time + w)
+    }
+
+    /// Pure: whether `check` can find anything, given the facts in
+    /// [`CorrelationRule::trigger_range`]. When false the ±window group is never
+    /// loaded, which keeps frequent, rarely-decisive facts (address history) cheap.
+    fn triggered(&self, _new: &Fact, _near: &[Fact]) -> bool {
+        true
+    }
 }
 
 /// A correlation finding and the key that makes it fire once.

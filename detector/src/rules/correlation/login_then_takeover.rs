@@ -272,6 +272,24 @@ impl CorrelationRule for Rule {
         HISTORY + cfg.threshold("login_then_takeover").window
     }
 
+    /// An address fact matters only to logins after it (within [`HISTORY`]);
+    /// in time order there are none, so the history is not loaded for it.
+    fn trigger_range(&self, new: &Fact, cfg: &Config) -> (i64, i64) {
+        if new.kind == IP {
+            (new.time, new.time + HISTORY)
+        } else {
+            let w = self.window(cfg);
+            (new.time - w, new.time + w)
+        }
+    }
+
+    fn triggered(&self, new: &Fact, near: &[Fact]) -> bool {
+        new.kind != IP
+            || near
+                .iter()
+                .any(|l| (l.kind == LOGIN || l.kind == LOGIN_NO_MFA) && l.time > new.time)
+    }
+
     fn check(&self, new: &Fact, group: &[Fact], cfg: &Config) -> Option<Correlated> {
         let t = cfg.threshold("login_then_takeover").window;
         for l in candidates(new, group, t) {
