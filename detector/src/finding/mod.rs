@@ -194,6 +194,7 @@ pub fn principal_actor(arn: &str, kind: ActorKind) -> Actor {
         account: None,
         mfa: false,
         invoked_by: None,
+        principal_id: None,
     }
 }
 

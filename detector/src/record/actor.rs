@@ -126,6 +126,10 @@ pub struct Actor {
     /// `invokedBy`: the AWS service that made the call on the identity's behalf.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub invoked_by: Option<String>,
+    /// `principalId`, kept when there is no ARN (web identity and SAML users:
+    /// `accounts.google.com:1234`, `SAMLProvider:alice`), so the actor stays nameable.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub principal_id: Option<String>,
 }
 
 fn some(s: &str) -> Option<String> {
@@ -154,6 +158,7 @@ impl Actor {
             account: None,
             mfa: false,
             invoked_by: None,
+            principal_id: None,
         };
         let Some(u) = &r.user_identity else {
             return a;
@@ -208,15 +213,20 @@ impl Actor {
         if a.kind == ActorKind::AssumedRole && a.arn.as_deref().is_some_and(is_sso_role) {
             a.kind = ActorKind::IdentityCenterUser;
         }
+        if a.arn.is_none() && a.kind != ActorKind::AWSService {
+            a.principal_id = some(opt_str(&u.principal_id));
+        }
         a
     }
 
-    /// The principal ARN, or a stable stand-in (`service:ec2.amazonaws.com`, `unknown`).
+    /// The principal ARN, or a stable stand-in (`service:ec2.amazonaws.com`,
+    /// `WebIdentityUser:accounts.google.com:1234`, `unknown`).
     pub fn key(&self) -> String {
-        match (&self.arn, &self.invoked_by) {
-            (Some(arn), _) => arn.clone(),
-            (None, Some(svc)) => format!("service:{svc}"),
-            (None, None) => "unknown".to_owned(),
+        match (&self.arn, &self.invoked_by, &self.principal_id) {
+            (Some(arn), _, _) => arn.clone(),
+            (None, Some(svc), _) => format!("service:{svc}"),
+            (None, None, Some(id)) => format!("{}:{id}", self.kind.as_str()),
+            (None, None, None) => "unknown".to_owned(),
         }
     }
 
@@ -308,6 +318,20 @@ mod tests {
             "sessionContext":{"sessionIssuer":{"arn":"arn:aws:iam::1:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_abc"}}}}"#,
         );
         assert_eq!(a.kind, ActorKind::IdentityCenterUser);
+    }
+
+    #[test]
+    fn web_identity_and_saml_users_keep_a_name() {
+        let a = actor(
+            r#"{"userIdentity":{"type":"WebIdentityUser","principalId":"accounts.google.com:1234","userName":"1234","identityProvider":"accounts.google.com"}}"#,
+        );
+        assert_eq!(a.kind, ActorKind::WebIdentityUser);
+        assert_eq!(a.arn, None);
+        assert_eq!(a.key(), "WebIdentityUser:accounts.google.com:1234");
+        let a = actor(
+            r#"{"userIdentity":{"type":"SAMLUser","principalId":"SAMLProvider:alice","userName":"alice"}}"#,
+        );
+        assert_eq!(a.key(), "SAMLUser:SAMLProvider:alice");
     }
 
     #[test]
