@@ -1,0 +1,417 @@
+//! `sweep`: what was created or changed since a time, or is absent from a
+//! known-good baseline, and the exact step a later `quarantine` would take.
+//!
+//! Layout: [`items`] flattens an [`Inventory`] into [`Item`]s (one per user,
+//! key, login profile, MFA device, group membership, policy attachment, inline
+//! policy, policy default version, trust policy, provider, SSH key, service
+//! credential, signing certificate, instance, key pair), each with a
+//! fingerprint of its content; [`diff`] compares them; [`attribute`] joins the
+//! CloudTrail look-back (who created each change).
+
+use super::{Inventory, Status};
+use crate::finding::short_name;
+use crate::inventory::opt_time;
+use crate::record::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What an item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    User,
+    LoginProfile,
+    MfaDevice,
+    AccessKey,
+    GroupMembership,
+    PolicyAttachment,
+    InlinePolicy,
+    PermissionsBoundary,
+    Group,
+    Role,
+    TrustPolicy,
+    Policy,
+    PolicyVersion,
+    Provider,
+    SshPublicKey,
+    ServiceCredential,
+    SigningCertificate,
+    Instance,
+    KeyPair,
+}
+
+/// How an item differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeType {
+    /// Not in the baseline.
+    Added,
+    /// In the baseline with other content.
+    Modified,
+    /// Created (or updated) at or after `since`.
+    CreatedSince,
+}
+
+/// One inventory item, flattened.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub kind: ItemKind,
+    /// Unique key: an ARN, or `owner-ARN#sub-id`.
+    pub id: String,
+    /// The principal (or policy) the item belongs to.
+    pub owner: Option<String>,
+    pub created: Option<Timestamp>,
+    /// Content that, when different, makes the item `Modified`.
+    pub fingerprint: String,
+    pub containment: String,
+    /// Reported only when changed, not when its owner is new (trust policy, policy version).
+    pub folded: bool,
+}
+
+/// One line of a sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub kind: ItemKind,
+    pub id: String,
+    #[serde(default)]
+    pub owner: Option<String>,
+    pub change: ChangeType,
+    /// What changed, in words.
+    pub detail: String,
+    #[serde(default, with = "opt_time")]
+    pub created: Option<Timestamp>,
+    pub containment: String,
+    /// Who created it (from the CloudTrail look-back, see [`attribute`]).
+    #[serde(default)]
+    pub creator: Option<String>,
+    #[serde(default, with = "opt_time")]
+    pub creator_time: Option<Timestamp>,
+}
+
+/// Items created or changed since `since`, or absent from / different in `baseline`,
+/// in a deterministic order (kind, id). With neither, nothing is listed.
+pub fn diff(
+    baseline: Option<&Inventory>,
+    current: &Inventory,
+    since: Option<Timestamp>,
+) -> Vec<Change> {
+    let base: Option<BTreeMap<String, Item>> =
+        baseline.map(|b| items(b).into_iter().map(|i| (i.id.clone(), i)).collect());
+    let mut out = Vec::new();
+    for item in items(current) {
+        let change = match &base {
+            Some(b) => match b.get(&item.id) {
+                None if item.folded && item.owner.as_ref().is_some_and(|o| !b.contains_key(o)) => {
+                    None
+                }
+                None => Some(ChangeType::Added),
+                Some(old) if old.fingerprint != item.fingerprint => Some(ChangeType::Modified),
+                Some(_) => None,
+            },
+            None => None,
+        };
+        let recent = since.is_some_and(|t| item.created.is_some_and(|c| c >= t)) && !item.folded;
+        let Some(change) = change.or(recent.then_some(ChangeType::CreatedSince)) else {
+            continue;
+        };
+        out.push(to_change(item, change));
+    }
+    out.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
+    out
+}
+
+fn to_change(item: Item, change: ChangeType) -> Change {
+    let what = match change {
+        ChangeType::Added => "not in the baseline",
+        ChangeType::Modified => "differs from the baseline",
+        ChangeType::CreatedSince => "created since the sweep start",
+    };
+    Change {
+        detail: format!("{:?} {} {what}", item.kind, short_name(&item.id)),
+        kind: item.kind,
+        id: item.id,
+        owner: item.owner,
+        change,
+        created: item.created,
+        containment: item.containment,
+        creator: None,
+        creator_time: None,
+    }
+}
+
+fn fp<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+fn item(kind: ItemKind, id: String, owner: Option<&str>, created: Option<Timestamp>) -> Item {
+    Item {
+        kind,
+        id,
+        owner: owner.map(str::to_owned),
+        created,
+        fingerprint: String::new(),
+        containment: String::new(),
+        folded: false,
+    }
+}
+
+impl Item {
+    fn fp<T: Serialize>(mut self, v: &T) -> Item {
+        self.fingerprint = fp(v);
+        self
+    }
+    fn contain(mut self, step: String) -> Item {
+        self.containment = step;
+        self
+    }
+    fn folded(mut self) -> Item {
+        self.folded = true;
+        self
+    }
+}
+
+/// The inventory as a flat list of items.
+pub fn items(inv: &Inventory) -> Vec<Item> {
+    let mut v = Vec::new();
+    for u in &inv.users {
+        user_items(u, &mut v);
+    }
+    for g in &inv.groups {
+        v.push(
+            item(ItemKind::Group, g.arn.clone(), None, Some(g.create_date))
+                .fp(&g.path)
+                .contain(format!("delete group {} (after removing its members)", g.name)),
+        );
+        let what = format!("group {}", g.name);
+        policy_items(&g.arn, &what, &g.attached_policies, &g.inline_policies, &mut v);
+    }
+    for r in &inv.roles {
+        role_items(r, &mut v);
+    }
+    for p in &inv.policies {
+        v.push(
+            item(ItemKind::Policy, p.arn.clone(), None, Some(p.create_date))
+                .fp(&p.path)
+                .contain(format!("detach policy {} from every principal", p.name)),
+        );
+        v.push(
+            item(ItemKind::PolicyVersion, format!("{}#default", p.arn), Some(&p.arn), p.update_date)
+                .fp(&p.default_document)
+                .contain(format!("set the default version of policy {} back to the baseline version (now {})", p.name, p.default_version_id))
+                .folded(),
+        );
+    }
+    for p in &inv.providers {
+        let kind = match p.kind {
+            super::ProviderKind::Oidc => "OIDC",
+            super::ProviderKind::Saml => "SAML",
+        };
+        v.push(
+            item(ItemKind::Provider, p.arn.clone(), None, Some(p.create_date))
+                .fp(&(&p.url, &p.client_ids))
+                .contain(format!("delete {kind} provider {}", p.arn)),
+        );
+    }
+    ec2_items(inv, &mut v);
+    v
+}
+
+fn user_items(u: &super::User, v: &mut Vec<Item>) {
+    let o = Some(u.arn.as_str());
+    let n = &u.name;
+    v.push(
+        item(ItemKind::User, u.arn.clone(), None, Some(u.create_date))
+            .fp(&(&u.path, &u.tags))
+            .contain(format!("attach the deny-all quarantine policy to user {n}")),
+    );
+    if let Some(lp) = &u.login_profile {
+        v.push(
+            item(ItemKind::LoginProfile, format!("{}#login-profile", u.arn), o, Some(lp.create_date))
+                .fp(&lp.create_date)
+                .contain(format!("delete login profile of user {n}")),
+        );
+    }
+    for m in &u.mfa_devices {
+        v.push(
+            item(ItemKind::MfaDevice, format!("{}#mfa/{}", u.arn, m.serial), o, Some(m.enable_date))
+                .fp(&m.kind)
+                .contain(format!("deactivate MFA device {} of user {n}", m.serial)),
+        );
+    }
+    for k in &u.access_keys {
+        v.push(
+            item(ItemKind::AccessKey, k.id.clone(), o, Some(k.create_date))
+                .fp(&k.create_date)
+                .contain(format!("deactivate access key {} of user {n}", k.id)),
+        );
+    }
+    for g in &u.groups {
+        v.push(
+            item(ItemKind::GroupMembership, format!("{}#group/{g}", u.arn), o, None)
+                .contain(format!("remove user {n} from group {g}")),
+        );
+    }
+    let what = format!("user {n}");
+    policy_items(&u.arn, &what, &u.attached_policies, &u.inline_policies, v);
+    if let Some(b) = &u.permissions_boundary {
+        v.push(
+            item(ItemKind::PermissionsBoundary, format!("{}#boundary", u.arn), o, None)
+                .fp(b)
+                .contain(format!("restore the permissions boundary of user {n}")),
+        );
+    }
+    credential_items(u, v);
+}
+
+fn credential_items(u: &super::User, v: &mut Vec<Item>) {
+    let o = Some(u.arn.as_str());
+    let n = &u.name;
+    let active = |s: Status| s == Status::Active;
+    for k in &u.ssh_public_keys {
+        v.push(
+            item(ItemKind::SshPublicKey, format!("{}#ssh/{}", u.arn, k.id), o, Some(k.upload_date))
+                .fp(&(&k.fingerprint, active(k.status)))
+                .contain(format!("deactivate SSH public key {} of user {n}", k.id)),
+        );
+    }
+    for c in &u.service_credentials {
+        v.push(
+            item(ItemKind::ServiceCredential, format!("{}#service-credential/{}", u.arn, c.id), o, Some(c.create_date))
+                .fp(&(&c.service_name, active(c.status)))
+                .contain(format!("deactivate service-specific credential {} ({}) of user {n}", c.id, c.service_name)),
+        );
+    }
+    for c in &u.signing_certificates {
+        v.push(
+            item(ItemKind::SigningCertificate, format!("{}#signing-certificate/{}", u.arn, c.id), o, Some(c.upload_date))
+                .fp(&active(c.status))
+                .contain(format!("deactivate signing certificate {} of user {n}", c.id)),
+        );
+    }
+}
+
+fn policy_items(
+    owner: &str,
+    what: &str,
+    attached: &[String],
+    inline: &BTreeMap<String, serde_json::Value>,
+    v: &mut Vec<Item>,
+) {
+    for p in attached {
+        v.push(
+            item(ItemKind::PolicyAttachment, format!("{owner}#attached/{p}"), Some(owner), None)
+                .contain(format!("detach policy {} from {what}", short_name(p))),
+        );
+    }
+    for (name, doc) in inline {
+        v.push(
+            item(ItemKind::InlinePolicy, format!("{owner}#inline/{name}"), Some(owner), None)
+                .fp(doc)
+                .contain(format!("delete inline policy {name} of {what}")),
+        );
+    }
+}
+
+fn role_items(r: &super::Role, v: &mut Vec<Item>) {
+    let n = &r.name;
+    v.push(
+        item(ItemKind::Role, r.arn.clone(), None, Some(r.create_date))
+            .fp(&(&r.path, &r.tags))
+            .contain(format!("attach the deny-all quarantine policy to role {n} and revoke its sessions")),
+    );
+    v.push(
+        item(ItemKind::TrustPolicy, format!("{}#trust", r.arn), Some(&r.arn), None)
+            .fp(&r.trust_policy)
+            .contain(format!("revert trust policy of role {n} to the baseline"))
+            .folded(),
+    );
+    let what = format!("role {n}");
+    policy_items(&r.arn, &what, &r.attached_policies, &r.inline_policies, v);
+    if let Some(b) = &r.permissions_boundary {
+        v.push(
+            item(ItemKind::PermissionsBoundary, format!("{}#boundary", r.arn), Some(&r.arn), None)
+                .fp(b)
+                .contain(format!("restore the permissions boundary of role {n}")),
+        );
+    }
+}
+
+fn ec2_items(inv: &Inventory, v: &mut Vec<Item>) {
+    for i in &inv.instances {
+        v.push(
+            item(ItemKind::Instance, i.id.clone(), None, Some(i.launch_time))
+                .fp(&(&i.key_name, &i.instance_profile))
+                .contain(format!("stop instance {} in {} and detach its instance profile", i.id, i.region)),
+        );
+    }
+    for k in &inv.key_pairs {
+        v.push(
+            item(ItemKind::KeyPair, k.id.clone(), None, k.create_time)
+                .fp(&k.fingerprint)
+                .contain(format!("delete key pair {} in {}", k.name, k.region)),
+        );
+    }
+}
+
+/// CloudTrail events that create each kind of item.
+pub fn creating_events(kind: ItemKind) -> &'static [&'static str] {
+    use ItemKind::*;
+    match kind {
+        User => &["CreateUser"],
+        LoginProfile => &["CreateLoginProfile", "UpdateLoginProfile"],
+        MfaDevice => &["EnableMFADevice", "CreateVirtualMFADevice"],
+        AccessKey => &["CreateAccessKey"],
+        GroupMembership => &["AddUserToGroup"],
+        PolicyAttachment => &["AttachUserPolicy", "AttachRolePolicy", "AttachGroupPolicy"],
+        InlinePolicy => &["PutUserPolicy", "PutRolePolicy", "PutGroupPolicy"],
+        PermissionsBoundary => &["PutUserPermissionsBoundary", "PutRolePermissionsBoundary"],
+        Group => &["CreateGroup"],
+        Role => &["CreateRole"],
+        TrustPolicy => &["UpdateAssumeRolePolicy", "CreateRole"],
+        Policy => &["CreatePolicy"],
+        PolicyVersion => &["CreatePolicyVersion", "SetDefaultPolicyVersion"],
+        Provider => &["CreateOpenIDConnectProvider", "CreateSAMLProvider"],
+        SshPublicKey => &["UploadSSHPublicKey"],
+        ServiceCredential => &["CreateServiceSpecificCredential"],
+        SigningCertificate => &["UploadSigningCertificate"],
+        Instance => &["RunInstances"],
+        KeyPair => &["CreateKeyPair", "ImportKeyPair"],
+    }
+}
+
+/// A look-back event: (event name, target ARN or id, actor ARN, time).
+pub type TrailEvent<'a> = (&'a str, &'a str, &'a str, Timestamp);
+
+fn targets(c: &Change) -> Vec<&str> {
+    let mut t = vec![c.id.as_str(), short_name(&c.id)];
+    if let Some(o) = &c.owner {
+        t.push(o);
+        t.push(short_name(o));
+    }
+    if let Some((_, sub)) = c.id.split_once('#') {
+        t.push(sub);
+        t.push(short_name(sub));
+    }
+    t
+}
+
+/// Fills `creator` and `creator_time` from the look-back: the event of a
+/// creating name whose target names the change (its id, owner, or their short
+/// names), closest to the change's create time, or the latest when it has none.
+pub fn attribute(changes: &mut [Change], events: &[TrailEvent<'_>]) {
+    for c in changes.iter_mut() {
+        let names = creating_events(c.kind);
+        let ts = targets(c);
+        let best = events
+            .iter()
+            .filter(|(name, target, _, _)| names.contains(name) && ts.contains(target))
+            .min_by_key(|(_, _, actor, t)| {
+                let d = c.created.map_or(-*t, |ct| (ct - *t).abs());
+                (d, *actor)
+            });
+        if let Some((_, _, actor, t)) = best {
+            c.creator = Some((*actor).to_owned());
+            c.creator_time = Some(*t);
+        }
+    }
+}
