@@ -348,4 +348,4 @@ pub mod opt_time {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
