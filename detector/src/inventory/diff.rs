@@ -8,6 +8,7 @@
 //! fingerprint of its content; [`diff`] compares them; [`attribute`] joins the
 //! CloudTrail look-back (who created each change).
 
+pub use super::attribute::{attribute, creating_events, TrailEvent};
 use super::{Inventory, Status};
 use crate::finding::short_name;
 use crate::inventory::opt_time;
@@ -180,14 +181,29 @@ pub fn items(inv: &Inventory) -> Vec<Item> {
         v.push(
             item(ItemKind::Group, g.arn.clone(), None, Some(g.create_date))
                 .fp(&g.path)
-                .contain(format!("delete group {} (after removing its members)", g.name)),
+                .contain(format!(
+                    "delete group {} (after removing its members)",
+                    g.name
+                )),
         );
         let what = format!("group {}", g.name);
-        policy_items(&g.arn, &what, &g.attached_policies, &g.inline_policies, &mut v);
+        policy_items(
+            &g.arn,
+            &what,
+            &g.attached_policies,
+            &g.inline_policies,
+            &mut v,
+        );
     }
     for r in &inv.roles {
         role_items(r, &mut v);
     }
+    policy_provider_items(inv, &mut v);
+    ec2_items(inv, &mut v);
+    v
+}
+
+fn policy_provider_items(inv: &Inventory, v: &mut Vec<Item>) {
     for p in &inv.policies {
         v.push(
             item(ItemKind::Policy, p.arn.clone(), None, Some(p.create_date))
@@ -195,10 +211,18 @@ pub fn items(inv: &Inventory) -> Vec<Item> {
                 .contain(format!("detach policy {} from every principal", p.name)),
         );
         v.push(
-            item(ItemKind::PolicyVersion, format!("{}#default", p.arn), Some(&p.arn), p.update_date)
-                .fp(&p.default_document)
-                .contain(format!("set the default version of policy {} back to the baseline version (now {})", p.name, p.default_version_id))
-                .folded(),
+            item(
+                ItemKind::PolicyVersion,
+                format!("{}#default", p.arn),
+                Some(&p.arn),
+                p.update_date,
+            )
+            .fp(&p.default_document)
+            .contain(format!(
+                "set the default version of policy {} back to the baseline version (now {})",
+                p.name, p.default_version_id
+            ))
+            .folded(),
         );
     }
     for p in &inv.providers {
@@ -212,8 +236,6 @@ pub fn items(inv: &Inventory) -> Vec<Item> {
                 .contain(format!("delete {kind} provider {}", p.arn)),
         );
     }
-    ec2_items(inv, &mut v);
-    v
 }
 
 fn user_items(u: &super::User, v: &mut Vec<Item>) {
@@ -224,20 +246,7 @@ fn user_items(u: &super::User, v: &mut Vec<Item>) {
             .fp(&(&u.path, &u.tags))
             .contain(format!("attach the deny-all quarantine policy to user {n}")),
     );
-    if let Some(lp) = &u.login_profile {
-        v.push(
-            item(ItemKind::LoginProfile, format!("{}#login-profile", u.arn), o, Some(lp.create_date))
-                .fp(&lp.create_date)
-                .contain(format!("delete login profile of user {n}")),
-        );
-    }
-    for m in &u.mfa_devices {
-        v.push(
-            item(ItemKind::MfaDevice, format!("{}#mfa/{}", u.arn, m.serial), o, Some(m.enable_date))
-                .fp(&m.kind)
-                .contain(format!("deactivate MFA device {} of user {n}", m.serial)),
-        );
-    }
+    sign_in_items(u, v);
     for k in &u.access_keys {
         v.push(
             item(ItemKind::AccessKey, k.id.clone(), o, Some(k.create_date))
@@ -245,22 +254,67 @@ fn user_items(u: &super::User, v: &mut Vec<Item>) {
                 .contain(format!("deactivate access key {} of user {n}", k.id)),
         );
     }
+    group_and_policy_items(u, v);
+    credential_items(u, v);
+}
+
+fn sign_in_items(u: &super::User, v: &mut Vec<Item>) {
+    let o = Some(u.arn.as_str());
+    let n = &u.name;
+    if let Some(lp) = &u.login_profile {
+        v.push(
+            item(
+                ItemKind::LoginProfile,
+                format!("{}#login-profile", u.arn),
+                o,
+                Some(lp.create_date),
+            )
+            .fp(&lp.create_date)
+            .contain(format!("delete login profile of user {n}")),
+        );
+    }
+    for m in &u.mfa_devices {
+        v.push(
+            item(
+                ItemKind::MfaDevice,
+                format!("{}#mfa/{}", u.arn, m.serial),
+                o,
+                Some(m.enable_date),
+            )
+            .fp(&m.kind)
+            .contain(format!("deactivate MFA device {} of user {n}", m.serial)),
+        );
+    }
+}
+
+fn group_and_policy_items(u: &super::User, v: &mut Vec<Item>) {
+    let o = Some(u.arn.as_str());
+    let n = &u.name;
     for g in &u.groups {
         v.push(
-            item(ItemKind::GroupMembership, format!("{}#group/{g}", u.arn), o, None)
-                .contain(format!("remove user {n} from group {g}")),
+            item(
+                ItemKind::GroupMembership,
+                format!("{}#group/{g}", u.arn),
+                o,
+                None,
+            )
+            .contain(format!("remove user {n} from group {g}")),
         );
     }
     let what = format!("user {n}");
     policy_items(&u.arn, &what, &u.attached_policies, &u.inline_policies, v);
     if let Some(b) = &u.permissions_boundary {
         v.push(
-            item(ItemKind::PermissionsBoundary, format!("{}#boundary", u.arn), o, None)
-                .fp(b)
-                .contain(format!("restore the permissions boundary of user {n}")),
+            item(
+                ItemKind::PermissionsBoundary,
+                format!("{}#boundary", u.arn),
+                o,
+                None,
+            )
+            .fp(b)
+            .contain(format!("restore the permissions boundary of user {n}")),
         );
     }
-    credential_items(u, v);
 }
 
 fn credential_items(u: &super::User, v: &mut Vec<Item>) {
@@ -269,23 +323,44 @@ fn credential_items(u: &super::User, v: &mut Vec<Item>) {
     let active = |s: Status| s == Status::Active;
     for k in &u.ssh_public_keys {
         v.push(
-            item(ItemKind::SshPublicKey, format!("{}#ssh/{}", u.arn, k.id), o, Some(k.upload_date))
-                .fp(&(&k.fingerprint, active(k.status)))
-                .contain(format!("deactivate SSH public key {} of user {n}", k.id)),
+            item(
+                ItemKind::SshPublicKey,
+                format!("{}#ssh/{}", u.arn, k.id),
+                o,
+                Some(k.upload_date),
+            )
+            .fp(&(&k.fingerprint, active(k.status)))
+            .contain(format!("deactivate SSH public key {} of user {n}", k.id)),
         );
     }
     for c in &u.service_credentials {
         v.push(
-            item(ItemKind::ServiceCredential, format!("{}#service-credential/{}", u.arn, c.id), o, Some(c.create_date))
-                .fp(&(&c.service_name, active(c.status)))
-                .contain(format!("deactivate service-specific credential {} ({}) of user {n}", c.id, c.service_name)),
+            item(
+                ItemKind::ServiceCredential,
+                format!("{}#service-credential/{}", u.arn, c.id),
+                o,
+                Some(c.create_date),
+            )
+            .fp(&(&c.service_name, active(c.status)))
+            .contain(format!(
+                "deactivate service-specific credential {} ({}) of user {n}",
+                c.id, c.service_name
+            )),
         );
     }
     for c in &u.signing_certificates {
         v.push(
-            item(ItemKind::SigningCertificate, format!("{}#signing-certificate/{}", u.arn, c.id), o, Some(c.upload_date))
-                .fp(&active(c.status))
-                .contain(format!("deactivate signing certificate {} of user {n}", c.id)),
+            item(
+                ItemKind::SigningCertificate,
+                format!("{}#signing-certificate/{}", u.arn, c.id),
+                o,
+                Some(c.upload_date),
+            )
+            .fp(&active(c.status))
+            .contain(format!(
+                "deactivate signing certificate {} of user {n}",
+                c.id
+            )),
         );
     }
 }
@@ -299,15 +374,25 @@ fn policy_items(
 ) {
     for p in attached {
         v.push(
-            item(ItemKind::PolicyAttachment, format!("{owner}#attached/{p}"), Some(owner), None)
-                .contain(format!("detach policy {} from {what}", short_name(p))),
+            item(
+                ItemKind::PolicyAttachment,
+                format!("{owner}#attached/{p}"),
+                Some(owner),
+                None,
+            )
+            .contain(format!("detach policy {} from {what}", short_name(p))),
         );
     }
     for (name, doc) in inline {
         v.push(
-            item(ItemKind::InlinePolicy, format!("{owner}#inline/{name}"), Some(owner), None)
-                .fp(doc)
-                .contain(format!("delete inline policy {name} of {what}")),
+            item(
+                ItemKind::InlinePolicy,
+                format!("{owner}#inline/{name}"),
+                Some(owner),
+                None,
+            )
+            .fp(doc)
+            .contain(format!("delete inline policy {name} of {what}")),
         );
     }
 }
@@ -317,21 +402,33 @@ fn role_items(r: &super::Role, v: &mut Vec<Item>) {
     v.push(
         item(ItemKind::Role, r.arn.clone(), None, Some(r.create_date))
             .fp(&(&r.path, &r.tags))
-            .contain(format!("attach the deny-all quarantine policy to role {n} and revoke its sessions")),
+            .contain(format!(
+                "attach the deny-all quarantine policy to role {n} and revoke its sessions"
+            )),
     );
     v.push(
-        item(ItemKind::TrustPolicy, format!("{}#trust", r.arn), Some(&r.arn), None)
-            .fp(&r.trust_policy)
-            .contain(format!("revert trust policy of role {n} to the baseline"))
-            .folded(),
+        item(
+            ItemKind::TrustPolicy,
+            format!("{}#trust", r.arn),
+            Some(&r.arn),
+            None,
+        )
+        .fp(&r.trust_policy)
+        .contain(format!("revert trust policy of role {n} to the baseline"))
+        .folded(),
     );
     let what = format!("role {n}");
     policy_items(&r.arn, &what, &r.attached_policies, &r.inline_policies, v);
     if let Some(b) = &r.permissions_boundary {
         v.push(
-            item(ItemKind::PermissionsBoundary, format!("{}#boundary", r.arn), Some(&r.arn), None)
-                .fp(b)
-                .contain(format!("restore the permissions boundary of role {n}")),
+            item(
+                ItemKind::PermissionsBoundary,
+                format!("{}#boundary", r.arn),
+                Some(&r.arn),
+                None,
+            )
+            .fp(b)
+            .contain(format!("restore the permissions boundary of role {n}")),
         );
     }
 }
@@ -341,7 +438,10 @@ fn ec2_items(inv: &Inventory, v: &mut Vec<Item>) {
         v.push(
             item(ItemKind::Instance, i.id.clone(), None, Some(i.launch_time))
                 .fp(&(&i.key_name, &i.instance_profile))
-                .contain(format!("stop instance {} in {} and detach its instance profile", i.id, i.region)),
+                .contain(format!(
+                    "stop instance {} in {} and detach its instance profile",
+                    i.id, i.region
+                )),
         );
     }
     for k in &inv.key_pairs {
@@ -350,68 +450,5 @@ fn ec2_items(inv: &Inventory, v: &mut Vec<Item>) {
                 .fp(&k.fingerprint)
                 .contain(format!("delete key pair {} in {}", k.name, k.region)),
         );
-    }
-}
-
-/// CloudTrail events that create each kind of item.
-pub fn creating_events(kind: ItemKind) -> &'static [&'static str] {
-    use ItemKind::*;
-    match kind {
-        User => &["CreateUser"],
-        LoginProfile => &["CreateLoginProfile", "UpdateLoginProfile"],
-        MfaDevice => &["EnableMFADevice", "CreateVirtualMFADevice"],
-        AccessKey => &["CreateAccessKey"],
-        GroupMembership => &["AddUserToGroup"],
-        PolicyAttachment => &["AttachUserPolicy", "AttachRolePolicy", "AttachGroupPolicy"],
-        InlinePolicy => &["PutUserPolicy", "PutRolePolicy", "PutGroupPolicy"],
-        PermissionsBoundary => &["PutUserPermissionsBoundary", "PutRolePermissionsBoundary"],
-        Group => &["CreateGroup"],
-        Role => &["CreateRole"],
-        TrustPolicy => &["UpdateAssumeRolePolicy", "CreateRole"],
-        Policy => &["CreatePolicy"],
-        PolicyVersion => &["CreatePolicyVersion", "SetDefaultPolicyVersion"],
-        Provider => &["CreateOpenIDConnectProvider", "CreateSAMLProvider"],
-        SshPublicKey => &["UploadSSHPublicKey"],
-        ServiceCredential => &["CreateServiceSpecificCredential"],
-        SigningCertificate => &["UploadSigningCertificate"],
-        Instance => &["RunInstances"],
-        KeyPair => &["CreateKeyPair", "ImportKeyPair"],
-    }
-}
-
-/// A look-back event: (event name, target ARN or id, actor ARN, time).
-pub type TrailEvent<'a> = (&'a str, &'a str, &'a str, Timestamp);
-
-fn targets(c: &Change) -> Vec<&str> {
-    let mut t = vec![c.id.as_str(), short_name(&c.id)];
-    if let Some(o) = &c.owner {
-        t.push(o);
-        t.push(short_name(o));
-    }
-    if let Some((_, sub)) = c.id.split_once('#') {
-        t.push(sub);
-        t.push(short_name(sub));
-    }
-    t
-}
-
-/// Fills `creator` and `creator_time` from the look-back: the event of a
-/// creating name whose target names the change (its id, owner, or their short
-/// names), closest to the change's create time, or the latest when it has none.
-pub fn attribute(changes: &mut [Change], events: &[TrailEvent<'_>]) {
-    for c in changes.iter_mut() {
-        let names = creating_events(c.kind);
-        let ts = targets(c);
-        let best = events
-            .iter()
-            .filter(|(name, target, _, _)| names.contains(name) && ts.contains(target))
-            .min_by_key(|(_, _, actor, t)| {
-                let d = c.created.map_or(-*t, |ct| (ct - *t).abs());
-                (d, *actor)
-            });
-        if let Some((_, _, actor, t)) = best {
-            c.creator = Some((*actor).to_owned());
-            c.creator_time = Some(*t);
-        }
     }
 }

@@ -5,13 +5,15 @@
 //! Layout:
 //! - this file: the model ([`Inventory`] and its items) and [`Inventory::normalise`];
 //! - [`diff`]: what was created or changed since a time or a baseline, with the
-//!   containment step for each item, and [`diff::attribute`] (who did it);
+//!   containment step for each item;
+//! - [`attribute`]: who created each change, from the CloudTrail look-back;
 //! - `tests.rs`: the fixtures under `fixtures/inventory/`.
 //!
 //! The JSON is stable and diffable: every vector is sorted by ARN or id, maps are
 //! `BTreeMap`s, times are RFC 3339 (`taken_at` comes from the caller, never a
 //! clock). Every field has a default so older snapshots still load.
 
+pub mod attribute;
 pub mod diff;
 
 use crate::finding::rfc3339;

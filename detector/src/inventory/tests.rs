@@ -7,7 +7,9 @@ use crate::record::parse_time;
 use std::path::Path;
 
 pub(crate) fn load(name: &str) -> Inventory {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/inventory").join(name);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/inventory")
+        .join(name);
     let text = std::fs::read_to_string(&p).unwrap();
     let mut inv: Inventory = serde_json::from_str(&text).unwrap();
     inv.normalise();
@@ -26,7 +28,10 @@ fn normalised_json_is_byte_stable() {
         let mut shuffled = inv.clone();
         shuffled.users.reverse();
         shuffled.roles.reverse();
-        shuffled.users.iter_mut().for_each(|u| u.access_keys.reverse());
+        shuffled
+            .users
+            .iter_mut()
+            .for_each(|u| u.access_keys.reverse());
         assert_eq!(shuffled.to_stable_json().unwrap(), a, "{name}: order");
     }
 }
@@ -46,8 +51,10 @@ fn old_snapshots_load_leniently() {
 fn diff_against_clean_lists_exactly_the_planted_changes() {
     let (clean, bad) = (load("clean.json"), load("backdoored.json"));
     let changes = diff(Some(&clean), &bad, None);
-    let got: Vec<(ItemKind, &str, ChangeType)> =
-        changes.iter().map(|c| (c.kind, c.id.as_str(), c.change)).collect();
+    let got: Vec<(ItemKind, &str, ChangeType)> = changes
+        .iter()
+        .map(|c| (c.kind, c.id.as_str(), c.change))
+        .collect();
     let u = "arn:aws:iam::111122223333:user/backup-svc";
     let added = ChangeType::Added;
     let (lp, adm) = (
@@ -103,16 +110,51 @@ fn attribute_names_the_creator_closest_to_the_create_time() {
     let t = |s: &str| parse_time(s).unwrap();
     let mallory = "arn:aws:iam::111122223333:user/alice";
     let events = vec![
-        ("CreateAccessKey", "bob", "arn:aws:iam::111122223333:role/terraform-deploy", t("2026-10-06T08:00:00Z")),
+        (
+            "CreateAccessKey",
+            "bob",
+            "arn:aws:iam::111122223333:role/terraform-deploy",
+            t("2026-10-06T08:00:00Z"),
+        ),
         ("CreateAccessKey", "bob", mallory, t("2026-11-18T03:15:21Z")),
-        ("CreateUser", "backup-svc", mallory, t("2026-11-18T03:12:44Z")),
-        ("UpdateAssumeRolePolicy", "terraform-deploy", mallory, t("2026-11-18T03:16:00Z")),
-        ("DeleteUser", "backup-svc", "arn:aws:iam::111122223333:user/breakglass", t("2026-11-19T00:00:00Z")),
+        (
+            "CreateUser",
+            "backup-svc",
+            mallory,
+            t("2026-11-18T03:12:44Z"),
+        ),
+        (
+            "UpdateAssumeRolePolicy",
+            "terraform-deploy",
+            mallory,
+            t("2026-11-18T03:16:00Z"),
+        ),
+        (
+            "DeleteUser",
+            "backup-svc",
+            "arn:aws:iam::111122223333:user/breakglass",
+            t("2026-11-19T00:00:00Z"),
+        ),
     ];
     attribute(&mut changes, &events);
-    let by = |id: &str| changes.iter().find(|c| c.id == id).and_then(|c| c.creator.clone());
+    let by = |id: &str| {
+        changes
+            .iter()
+            .find(|c| c.id == id)
+            .and_then(|c| c.creator.clone())
+    };
     assert_eq!(by("AKIAEXAMPLEBOB000002").as_deref(), Some(mallory));
-    assert_eq!(by("arn:aws:iam::111122223333:user/backup-svc").as_deref(), Some(mallory));
-    assert_eq!(by("arn:aws:iam::111122223333:role/terraform-deploy#trust").as_deref(), Some(mallory));
-    assert_eq!(by("AKIAEXAMPLEBACKUP001"), None, "no CreateAccessKey for backup-svc in range");
+    assert_eq!(
+        by("arn:aws:iam::111122223333:user/backup-svc").as_deref(),
+        Some(mallory)
+    );
+    assert_eq!(
+        by("arn:aws:iam::111122223333:role/terraform-deploy#trust").as_deref(),
+        Some(mallory)
+    );
+    assert_eq!(
+        by("AKIAEXAMPLEBACKUP001"),
+        None,
+        "no CreateAccessKey for backup-svc in range"
+    );
 }

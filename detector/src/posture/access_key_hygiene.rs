@@ -40,12 +40,18 @@ fn problems(k: &AccessKey, now: i64) -> Vec<(Severity, String)> {
         None => p.push((Severity::Low, "was never used".to_owned())),
         Some(t) if now - t > MAX_AGE_DAYS * DAY => p.push((
             Severity::Medium,
-            format!("has not been used since {} (> {MAX_AGE_DAYS} days)", format_time(t)),
+            format!(
+                "has not been used since {} (> {MAX_AGE_DAYS} days)",
+                format_time(t)
+            ),
         )),
         Some(_) => {}
     }
     if now - k.create_date > MAX_AGE_DAYS * DAY {
-        let s = format!("is older than {MAX_AGE_DAYS} days (created {})", format_time(k.create_date));
+        let s = format!(
+            "is older than {MAX_AGE_DAYS} days (created {})",
+            format_time(k.create_date)
+        );
         p.push((Severity::Low, s));
     }
     p
@@ -53,10 +59,17 @@ fn problems(k: &AccessKey, now: i64) -> Vec<(Severity, String)> {
 
 fn user_findings(inv: &Inventory, u: &User, out: &mut Vec<Finding>) {
     let who = (u.arn.as_str(), ActorKind::IAMUser);
-    let active: Vec<&AccessKey> = u.access_keys.iter().filter(|k| k.status == Status::Active).collect();
+    let active: Vec<&AccessKey> = u
+        .access_keys
+        .iter()
+        .filter(|k| k.status == Status::Active)
+        .collect();
     for k in &active {
         for (sev, what) in problems(k, inv.taken_at) {
-            let summary = format!("access key {} of IAM user {} {what}; deactivate it unless it is needed", k.id, u.name);
+            let summary = format!(
+                "access key {} of IAM user {} {what}; deactivate it unless it is needed",
+                k.id, u.name
+            );
             let res = vec![u.arn.clone(), k.id.clone()];
             out.push(finding(&META, inv, who, res, summary).with_severity(sev));
         }
@@ -104,8 +117,18 @@ mod tests {
     }
 
     fn run(keys: Vec<AccessKey>) -> Vec<Finding> {
-        let u = User { arn: "arn:aws:iam::111122223333:user/bob".into(), name: "bob".into(), access_keys: keys, ..Default::default() };
-        let inv = Inventory { account_id: "111122223333".into(), taken_at: NOW, users: vec![u], ..Default::default() };
+        let u = User {
+            arn: "arn:aws:iam::111122223333:user/bob".into(),
+            name: "bob".into(),
+            access_keys: keys,
+            ..Default::default()
+        };
+        let inv = Inventory {
+            account_id: "111122223333".into(),
+            taken_at: NOW,
+            users: vec![u],
+            ..Default::default()
+        };
         let mut out = vec![];
         Rule.evaluate(&inv, &Config::default(), &mut out);
         out
@@ -129,9 +152,15 @@ mod tests {
 
     #[test]
     fn two_active_keys() {
-        let f = run(vec![key("AKIAONE", 30, Some(1)), key("AKIATWO", 2, Some(1))]);
+        let f = run(vec![
+            key("AKIAONE", 30, Some(1)),
+            key("AKIATWO", 2, Some(1)),
+        ]);
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].resources, vec!["arn:aws:iam::111122223333:user/bob", "AKIAONE", "AKIATWO"]);
+        assert_eq!(
+            f[0].resources,
+            vec!["arn:aws:iam::111122223333:user/bob", "AKIAONE", "AKIATWO"]
+        );
         let mut inactive = key("AKIATWO", 2, Some(1));
         inactive.status = Status::Inactive;
         assert!(run(vec![key("AKIAONE", 30, Some(1)), inactive]).is_empty());

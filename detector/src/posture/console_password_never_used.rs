@@ -43,7 +43,13 @@ impl PostureRule for Rule {
                 u.name,
                 format_time(lp.create_date)
             );
-            out.push(finding(&META, inv, (&u.arn, ActorKind::IAMUser), vec![u.arn.clone()], summary));
+            out.push(finding(
+                &META,
+                inv,
+                (&u.arn, ActorKind::IAMUser),
+                vec![u.arn.clone()],
+                summary,
+            ));
         }
     }
 }

@@ -41,7 +41,13 @@ impl PostureRule for Rule {
                 "IAM user {} has a console password and no MFA device; enforce MFA or delete its login profile",
                 u.name
             );
-            out.push(finding(&META, inv, (&u.arn, ActorKind::IAMUser), vec![u.arn.clone()], summary));
+            out.push(finding(
+                &META,
+                inv,
+                (&u.arn, ActorKind::IAMUser),
+                vec![u.arn.clone()],
+                summary,
+            ));
         }
     }
 }

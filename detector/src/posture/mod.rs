@@ -128,7 +128,12 @@ pub fn admin_sources(
     for g in groups {
         if let Some(grp) = inv.group(g) {
             let via = format!(" via group {g}");
-            why.extend(direct_admin(inv, &grp.attached_policies, &grp.inline_policies, &via));
+            why.extend(direct_admin(
+                inv,
+                &grp.attached_policies,
+                &grp.inline_policies,
+                &via,
+            ));
         }
     }
     why

@@ -37,7 +37,10 @@ fn weaknesses(inv: &Inventory) -> Option<Vec<String>> {
     let p = inv.password_policy.as_ref()?;
     let mut w = Vec::new();
     if p.minimum_length < MIN_LENGTH {
-        w.push(format!("minimum length {} < {MIN_LENGTH}", p.minimum_length));
+        w.push(format!(
+            "minimum length {} < {MIN_LENGTH}",
+            p.minimum_length
+        ));
     }
     let reuse = p.reuse_prevention.unwrap_or(0);
     if reuse < MIN_REUSE_PREVENTION {
@@ -53,7 +56,10 @@ impl PostureRule for Rule {
 
     fn evaluate(&self, inv: &Inventory, _cfg: &Config, out: &mut Vec<Finding>) {
         let root = inv.root_arn();
-        let res = vec![format!("arn:aws:iam::{}:account-password-policy", inv.account_id)];
+        let res = vec![format!(
+            "arn:aws:iam::{}:account-password-policy",
+            inv.account_id
+        )];
         let f = match weaknesses(inv) {
             None => {
                 let s = "the account has no password policy; set one (length >= 14, reuse prevention 24)";
@@ -61,7 +67,10 @@ impl PostureRule for Rule {
             }
             Some(w) if w.is_empty() => return,
             Some(w) => {
-                let s = format!("the account password policy is weaker than CIS ({}); strengthen it", w.join(", "));
+                let s = format!(
+                    "the account password policy is weaker than CIS ({}); strengthen it",
+                    w.join(", ")
+                );
                 finding(&META, inv, (&root, ActorKind::Root), res, s).with_severity(Severity::Low)
             }
         };
@@ -75,7 +84,11 @@ mod tests {
     use crate::inventory::PasswordPolicy;
 
     fn run(p: Option<PasswordPolicy>) -> Vec<Finding> {
-        let inv = Inventory { account_id: "111122223333".into(), password_policy: p, ..Default::default() };
+        let inv = Inventory {
+            account_id: "111122223333".into(),
+            password_policy: p,
+            ..Default::default()
+        };
         let mut out = vec![];
         Rule.evaluate(&inv, &Config::default(), &mut out);
         out
@@ -84,11 +97,19 @@ mod tests {
     #[test]
     fn missing_weak_and_strong() {
         assert_eq!(run(None)[0].severity, Severity::Medium);
-        let weak = PasswordPolicy { minimum_length: 8, reuse_prevention: Some(24), ..Default::default() };
+        let weak = PasswordPolicy {
+            minimum_length: 8,
+            reuse_prevention: Some(24),
+            ..Default::default()
+        };
         let f = run(Some(weak));
         assert_eq!(f[0].severity, Severity::Low);
         assert!(f[0].summary.contains("minimum length 8"));
-        let strong = PasswordPolicy { minimum_length: 14, reuse_prevention: Some(24), ..Default::default() };
+        let strong = PasswordPolicy {
+            minimum_length: 14,
+            reuse_prevention: Some(24),
+            ..Default::default()
+        };
         assert!(run(Some(strong)).is_empty());
     }
 }

@@ -89,11 +89,15 @@ fn problems(inv: &Inventory, cfg: &Config, r: &Role) -> Option<(Severity, Vec<St
     for f in &t.federated {
         let is_arn = f.contains(":oidc-provider/") || f.contains(":saml-provider/");
         if is_arn && !inv.providers.iter().any(|p| &p.arn == f) {
-            why.push(format!("identity provider {f}, which is not one of the account's"));
+            why.push(format!(
+                "identity provider {f}, which is not one of the account's"
+            ));
         }
     }
     for p in unconditioned_oidc(inv, &r.trust_policy) {
-        why.push(format!("OIDC provider {p} without a subject (:sub) condition"));
+        why.push(format!(
+            "OIDC provider {p} without a subject (:sub) condition"
+        ));
     }
     (!why.is_empty()).then_some((sev, why))
 }
@@ -105,13 +109,21 @@ impl PostureRule for Rule {
 
     fn evaluate(&self, inv: &Inventory, cfg: &Config, out: &mut Vec<Finding>) {
         for r in &inv.roles {
-            let Some((sev, why)) = problems(inv, cfg, r) else { continue };
+            let Some((sev, why)) = problems(inv, cfg, r) else {
+                continue;
+            };
             let summary = format!(
                 "IAM role {} can be assumed by {}; revert its trust policy or quarantine the role",
                 r.name,
                 why.join("; ")
             );
-            let f = finding(&META, inv, (&r.arn, ActorKind::AssumedRole), vec![r.arn.clone()], summary);
+            let f = finding(
+                &META,
+                inv,
+                (&r.arn, ActorKind::AssumedRole),
+                vec![r.arn.clone()],
+                summary,
+            );
             out.push(f.with_severity(sev));
         }
     }
@@ -124,8 +136,18 @@ mod tests {
     use serde_json::json;
 
     fn run(trust: Value, providers: Vec<Provider>) -> Vec<Finding> {
-        let r = Role { arn: "arn:aws:iam::111122223333:role/r".into(), name: "r".into(), trust_policy: trust, ..Default::default() };
-        let inv = Inventory { account_id: "111122223333".into(), roles: vec![r], providers, ..Default::default() };
+        let r = Role {
+            arn: "arn:aws:iam::111122223333:role/r".into(),
+            name: "r".into(),
+            trust_policy: trust,
+            ..Default::default()
+        };
+        let inv = Inventory {
+            account_id: "111122223333".into(),
+            roles: vec![r],
+            providers,
+            ..Default::default()
+        };
         let cfg = Config::parse("[principals]\ntrusted_accounts = [\"444455556666\"]\n").unwrap();
         let mut out = vec![];
         Rule.evaluate(&inv, &cfg, &mut out);
@@ -147,11 +169,19 @@ mod tests {
     #[test]
     fn federated_providers() {
         let arn = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
-        let p = Provider { arn: arn.into(), ..Default::default() };
+        let p = Provider {
+            arn: arn.into(),
+            ..Default::default()
+        };
         let open = json!({"Statement":[{"Effect":"Allow","Principal":{"Federated":arn},"Action":"sts:AssumeRoleWithWebIdentity",
             "Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"}}}]});
-        assert!(run(open.clone(), vec![]).len() == 1, "provider not in the account");
-        assert!(run(open, vec![p.clone()])[0].summary.contains("without a subject"));
+        assert!(
+            run(open.clone(), vec![]).len() == 1,
+            "provider not in the account"
+        );
+        assert!(run(open, vec![p.clone()])[0]
+            .summary
+            .contains("without a subject"));
         let pinned = json!({"Statement":[{"Effect":"Allow","Principal":{"Federated":arn},"Action":"sts:AssumeRoleWithWebIdentity",
             "Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/infra:*"}}}]});
         assert!(run(pinned, vec![p]).is_empty());

@@ -41,6 +41,12 @@ impl PostureRule for Rule {
             "the root user of account {} has {n} access key(s); delete them",
             inv.account_id
         );
-        out.push(finding(&META, inv, (&root, ActorKind::Root), vec![root.clone()], summary));
+        out.push(finding(
+            &META,
+            inv,
+            (&root, ActorKind::Root),
+            vec![root.clone()],
+            summary,
+        ));
     }
 }

@@ -30,8 +30,15 @@ static META: RuleMeta = RuleMeta {
 };
 
 fn push(inv: &Inventory, u: &User, what: String, id: &str, status: Status, out: &mut Vec<Finding>) {
-    let sev = if status == Status::Active { Severity::Low } else { Severity::Info };
-    let summary = format!("IAM user {} has {what} {id} ({status:?}); review it and delete it if unneeded", u.name);
+    let sev = if status == Status::Active {
+        Severity::Low
+    } else {
+        Severity::Info
+    };
+    let summary = format!(
+        "IAM user {} has {what} {id} ({status:?}); review it and delete it if unneeded",
+        u.name
+    );
     let res = vec![u.arn.clone(), id.to_owned()];
     out.push(finding(&META, inv, (&u.arn, ActorKind::IAMUser), res, summary).with_severity(sev));
 }

@@ -8,7 +8,8 @@ use crate::inventory::tests::load;
 use std::path::Path;
 
 fn cfg() -> Config {
-    Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/inventory/config.toml")).unwrap()
+    Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/inventory/config.toml"))
+        .unwrap()
 }
 
 fn serious(inv: &Inventory) -> Vec<(String, String)> {
@@ -39,11 +40,20 @@ fn every_planted_backdoor_is_found_by_the_right_rule() {
     let bob = "arn:aws:iam::111122223333:user/bob";
     let pair = |r: &str, res: &str| (r.to_owned(), res.to_owned());
     let want = vec![
-        pair("posture-access-key-hygiene", &format!("{bob} AKIAEXAMPLEBOB000001 AKIAEXAMPLEBOB000002")),
+        pair(
+            "posture-access-key-hygiene",
+            &format!("{bob} AKIAEXAMPLEBOB000001 AKIAEXAMPLEBOB000002"),
+        ),
         pair("posture-console-password-never-used", u),
         pair("posture-console-user-without-mfa", u),
-        pair("posture-role-trusts-outside", "arn:aws:iam::111122223333:role/gh-deploy"),
-        pair("posture-role-trusts-outside", "arn:aws:iam::111122223333:role/terraform-deploy"),
+        pair(
+            "posture-role-trusts-outside",
+            "arn:aws:iam::111122223333:role/gh-deploy",
+        ),
+        pair(
+            "posture-role-trusts-outside",
+            "arn:aws:iam::111122223333:role/terraform-deploy",
+        ),
         pair("posture-unexpected-admin", u),
         pair("posture-user-created-outside-window", u),
     ];
@@ -67,12 +77,20 @@ fn root_findings_and_overrides() {
     inv.account_summary.root_access_keys = 1;
     // config.rs validates rule ids against rules::catalog() only, so set the override directly.
     let mut c = Config::default();
-    c.response.insert("posture-root-access-keys".into(), Response::Quarantine);
-    c.severity.insert("posture-root-without-mfa".into(), Severity::High);
+    c.response
+        .insert("posture-root-access-keys".into(), Response::Quarantine);
+    c.severity
+        .insert("posture-root-without-mfa".into(), Severity::High);
     let f = evaluate(&inv, &c);
-    let root: Vec<&Finding> = f.iter().filter(|f| f.actor.arn.as_deref() == Some("arn:aws:iam::111122223333:root")).collect();
+    let root: Vec<&Finding> = f
+        .iter()
+        .filter(|f| f.actor.arn.as_deref() == Some("arn:aws:iam::111122223333:root"))
+        .collect();
     assert_eq!(root.len(), 2);
-    assert!(root.iter().all(|f| f.response == Response::Alert), "root is never quarantined");
+    assert!(
+        root.iter().all(|f| f.response == Response::Alert),
+        "root is never quarantined"
+    );
     let sev = |id: &str| root.iter().find(|f| f.rule_id == id).map(|f| f.severity);
     assert_eq!(sev("posture-root-access-keys"), Some(Severity::Critical));
     assert_eq!(sev("posture-root-without-mfa"), Some(Severity::High));
@@ -82,8 +100,13 @@ fn root_findings_and_overrides() {
 fn catalog_is_posture_only_and_unique() {
     let c = catalog();
     assert_eq!(c.len(), 10);
-    assert!(c.iter().all(|m| m.kind == crate::rules::RuleKind::Posture && m.events.is_empty()));
+    assert!(c
+        .iter()
+        .all(|m| m.kind == crate::rules::RuleKind::Posture && m.events.is_empty()));
     assert!(c.iter().all(|m| m.id.starts_with("posture-")));
     assert!(c.windows(2).all(|w| w[0].id < w[1].id));
-    assert!(c.iter().all(|m| crate::rules::find(m.id).is_none()), "not in the event catalog");
+    assert!(
+        c.iter().all(|m| crate::rules::find(m.id).is_none()),
+        "not in the event catalog"
+    );
 }

@@ -57,10 +57,17 @@ impl PostureRule for Rule {
                 u.name,
                 why.join("; ")
             );
-            out.push(finding(&META, inv, (&u.arn, ActorKind::IAMUser), vec![u.arn.clone()], summary));
+            out.push(finding(
+                &META,
+                inv,
+                (&u.arn, ActorKind::IAMUser),
+                vec![u.arn.clone()],
+                summary,
+            ));
         }
         for r in &inv.roles {
-            let reserved = r.path.starts_with("/aws-reserved/") || r.path.starts_with("/aws-service-role/");
+            let reserved =
+                r.path.starts_with("/aws-reserved/") || r.path.starts_with("/aws-service-role/");
             if reserved || expected(cfg, &r.arn) {
                 continue;
             }
@@ -73,7 +80,13 @@ impl PostureRule for Rule {
                 r.name,
                 why.join("; ")
             );
-            out.push(finding(&META, inv, (&r.arn, ActorKind::AssumedRole), vec![r.arn.clone()], summary));
+            out.push(finding(
+                &META,
+                inv,
+                (&r.arn, ActorKind::AssumedRole),
+                vec![r.arn.clone()],
+                summary,
+            ));
         }
     }
 }
@@ -85,7 +98,10 @@ mod tests {
     use serde_json::json;
 
     fn inv() -> Inventory {
-        let mut inv = Inventory { account_id: "111122223333".into(), ..Default::default() };
+        let mut inv = Inventory {
+            account_id: "111122223333".into(),
+            ..Default::default()
+        };
         inv.policies.push(ManagedPolicy {
             arn: "arn:aws:iam::111122223333:policy/ops-all".into(),
             name: "ops-all".into(),
@@ -119,17 +135,29 @@ mod tests {
         let mut inv = inv();
         let f = run(&inv, &Config::default());
         assert_eq!(f.len(), 1);
-        assert!(f[0].summary.contains("policy ops-all (default version v3) via group ops"), "{}", f[0].summary);
-        assert_eq!(f[0].actor.arn.as_deref(), Some("arn:aws:iam::111122223333:user/carol"));
+        assert!(
+            f[0].summary
+                .contains("policy ops-all (default version v3) via group ops"),
+            "{}",
+            f[0].summary
+        );
+        assert_eq!(
+            f[0].actor.arn.as_deref(),
+            Some("arn:aws:iam::111122223333:user/carol")
+        );
         assert!(f[0].event_ids.is_empty());
         // A non-admin default version clears it.
-        inv.policies[0].default_document = json!({"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}});
+        inv.policies[0].default_document =
+            json!({"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}});
         assert!(run(&inv, &Config::default()).is_empty());
     }
 
     #[test]
     fn break_glass_is_expected() {
-        let cfg = Config::parse("[principals]\nbreak_glass = [\"arn:aws:iam::111122223333:user/carol\"]\n").unwrap();
+        let cfg = Config::parse(
+            "[principals]\nbreak_glass = [\"arn:aws:iam::111122223333:user/carol\"]\n",
+        )
+        .unwrap();
         assert!(run(&inv(), &cfg).is_empty());
     }
 }

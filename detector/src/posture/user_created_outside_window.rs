@@ -45,7 +45,10 @@ impl PostureRule for Rule {
             let outside = windows && !cfg.in_change_window(u.create_date);
             let (sev, why) = match (recent, outside) {
                 (true, true) => (Severity::Medium, "recently and outside every change window"),
-                (true, false) if !windows => (Severity::Medium, "recently (no change window is configured)"),
+                (true, false) if !windows => (
+                    Severity::Medium,
+                    "recently (no change window is configured)",
+                ),
                 (true, false) => (Severity::Info, "recently, inside a change window"),
                 (false, true) => (Severity::Low, "outside every change window"),
                 (false, false) => continue,
@@ -55,7 +58,13 @@ impl PostureRule for Rule {
                 u.name,
                 format_time(u.create_date)
             );
-            let f = finding(&META, inv, (&u.arn, ActorKind::IAMUser), vec![u.arn.clone()], summary);
+            let f = finding(
+                &META,
+                inv,
+                (&u.arn, ActorKind::IAMUser),
+                vec![u.arn.clone()],
+                summary,
+            );
             out.push(f.with_severity(sev));
         }
     }
@@ -71,7 +80,12 @@ mod tests {
         let inv = Inventory {
             account_id: "111122223333".into(),
             taken_at: parse_time("2026-11-20T12:00:00Z").unwrap(),
-            users: vec![User { arn: "arn:aws:iam::111122223333:user/x".into(), name: "x".into(), create_date: parse_time(created).unwrap(), ..Default::default() }],
+            users: vec![User {
+                arn: "arn:aws:iam::111122223333:user/x".into(),
+                name: "x".into(),
+                create_date: parse_time(created).unwrap(),
+                ..Default::default()
+            }],
             ..Default::default()
         };
         let mut out = vec![];
@@ -82,12 +96,24 @@ mod tests {
     #[test]
     fn severities() {
         let none = Config::default();
-        assert_eq!(run("2026-11-16T14:00:00Z", &none)[0].severity, Severity::Medium);
+        assert_eq!(
+            run("2026-11-16T14:00:00Z", &none)[0].severity,
+            Severity::Medium
+        );
         assert!(run("2026-01-05T14:00:00Z", &none).is_empty());
-        let cfg = Config::parse("[[change_window]]\ndays = [\"Tue\"]\nstart = \"22:00\"\nend = \"23:59\"\n").unwrap();
+        let cfg = Config::parse(
+            "[[change_window]]\ndays = [\"Tue\"]\nstart = \"22:00\"\nend = \"23:59\"\n",
+        )
+        .unwrap();
         // 2026-11-16 is a Monday, 2026-11-17 a Tuesday.
-        assert_eq!(run("2026-11-16T14:00:00Z", &cfg)[0].severity, Severity::Medium);
-        assert_eq!(run("2026-11-17T22:30:00Z", &cfg)[0].severity, Severity::Info);
+        assert_eq!(
+            run("2026-11-16T14:00:00Z", &cfg)[0].severity,
+            Severity::Medium
+        );
+        assert_eq!(
+            run("2026-11-17T22:30:00Z", &cfg)[0].severity,
+            Severity::Info
+        );
         assert_eq!(run("2026-01-05T14:00:00Z", &cfg)[0].severity, Severity::Low);
         assert!(run("2026-01-06T22:30:00Z", &cfg).is_empty());
     }
