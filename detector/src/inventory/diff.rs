@@ -91,6 +91,11 @@ pub struct Change {
 
 /// Items created or changed since `since`, or absent from / different in `baseline`,
 /// in a deterministic order (kind, id). With neither, nothing is listed.
+///
+/// Items without a date (group memberships, policy attachments, inline policies,
+/// trust policies) are found through the baseline only; with `since` alone the
+/// CloudTrail look-back has to cover them. A folded item (trust policy, policy
+/// default version) is not listed when its owner is itself new.
 pub fn diff(
     baseline: Option<&Inventory>,
     current: &Inventory,
@@ -98,24 +103,28 @@ pub fn diff(
 ) -> Vec<Change> {
     let base: Option<BTreeMap<String, Item>> =
         baseline.map(|b| items(b).into_iter().map(|i| (i.id.clone(), i)).collect());
+    let all = items(current);
+    let is_recent = |c: Option<Timestamp>| since.is_some_and(|t| c.is_some_and(|c| c >= t));
+    let created: BTreeMap<&str, Option<Timestamp>> =
+        all.iter().map(|i| (i.id.as_str(), i.created)).collect();
+    let owner_recent = |i: &Item| {
+        i.owner
+            .as_deref()
+            .is_some_and(|o| is_recent(created.get(o).copied().flatten()))
+    };
     let mut out = Vec::new();
-    for item in items(current) {
-        let change = match &base {
-            Some(b) => match b.get(&item.id) {
-                None if item.folded && item.owner.as_ref().is_some_and(|o| !b.contains_key(o)) => {
-                    None
-                }
-                None => Some(ChangeType::Added),
-                Some(old) if old.fingerprint != item.fingerprint => Some(ChangeType::Modified),
-                Some(_) => None,
-            },
-            None => None,
-        };
-        let recent = since.is_some_and(|t| item.created.is_some_and(|c| c >= t)) && !item.folded;
+    for item in &all {
+        let change = base.as_ref().and_then(|b| match b.get(&item.id) {
+            None if item.folded && item.owner.as_ref().is_some_and(|o| !b.contains_key(o)) => None,
+            None => Some(ChangeType::Added),
+            Some(old) if old.fingerprint != item.fingerprint => Some(ChangeType::Modified),
+            Some(_) => None,
+        });
+        let recent = is_recent(item.created) && !(item.folded && owner_recent(item));
         let Some(change) = change.or(recent.then_some(ChangeType::CreatedSince)) else {
             continue;
         };
-        out.push(to_change(item, change));
+        out.push(to_change(item.clone(), change));
     }
     out.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
     out
@@ -128,7 +137,15 @@ fn to_change(item: Item, change: ChangeType) -> Change {
         ChangeType::CreatedSince => "created since the sweep start",
     };
     Change {
-        detail: format!("{:?} {} {what}", item.kind, short_name(&item.id)),
+        detail: match &item.owner {
+            Some(o) => format!(
+                "{:?} {} of {} {what}",
+                item.kind,
+                short_name(&item.id),
+                short_name(o)
+            ),
+            None => format!("{:?} {} {what}", item.kind, short_name(&item.id)),
+        },
         kind: item.kind,
         id: item.id,
         owner: item.owner,

@@ -101,6 +101,20 @@ fn diff_since_lists_what_was_created_after_t() {
         ]
     );
     assert!(changes.iter().all(|c| c.change == ChangeType::CreatedSince));
+    // A new default version of an older policy is listed; a new policy's own version is not.
+    let mut changed = bad.clone();
+    changed.policies[0].update_date = Some(parse_time("2026-11-18T03:30:00Z").unwrap());
+    let c = diff(None, &changed, Some(since));
+    let v: Vec<&str> = c
+        .iter()
+        .filter(|c| c.kind == ItemKind::PolicyVersion)
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(v, vec!["arn:aws:iam::111122223333:policy/app-data#default"]);
+    changed.policies[0].create_date = parse_time("2026-11-18T03:29:00Z").unwrap();
+    let c = diff(None, &changed, Some(since));
+    assert!(c.iter().all(|c| c.kind != ItemKind::PolicyVersion));
+    assert!(c.iter().any(|c| c.kind == ItemKind::Policy));
 }
 
 #[test]
