@@ -51,6 +51,9 @@ pub enum ChangeType {
     Modified,
     /// Created (or updated) at or after `since`.
     CreatedSince,
+    /// In the baseline, gone now; only for protections (MFA devices,
+    /// permissions boundaries), whose removal weakens the account.
+    Removed,
 }
 
 /// One inventory item, flattened.
@@ -126,8 +129,34 @@ pub fn diff(
         };
         out.push(to_change(item.clone(), change));
     }
+    if let Some(b) = &base {
+        out.extend(removed(b, &created));
+    }
     out.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
     out
+}
+
+/// Protections in the baseline that are gone now.
+fn removed<'a>(
+    base: &'a BTreeMap<String, Item>,
+    current: &'a BTreeMap<&str, Option<Timestamp>>,
+) -> impl Iterator<Item = Change> + 'a {
+    base.values()
+        .filter(|i| matches!(i.kind, ItemKind::MfaDevice | ItemKind::PermissionsBoundary))
+        .filter(|i| !current.contains_key(i.id.as_str()))
+        .filter(|i| i.owner.as_deref().is_some_and(|o| current.contains_key(o)))
+        .map(|i| {
+            let mut c = to_change(i.clone(), ChangeType::Removed);
+            let owner = i.owner.as_deref().map(short_name).unwrap_or_default();
+            c.containment = match i.kind {
+                ItemKind::MfaDevice => format!(
+                    "deactivate any MFA device registered since on {owner}, and have its owner re-register MFA (baseline device {} was removed)",
+                    short_name(&i.id)
+                ),
+                _ => i.containment.clone(),
+            };
+            c
+        })
 }
 
 fn to_change(item: Item, change: ChangeType) -> Change {
@@ -135,6 +164,7 @@ fn to_change(item: Item, change: ChangeType) -> Change {
         ChangeType::Added => "not in the baseline",
         ChangeType::Modified => "differs from the baseline",
         ChangeType::CreatedSince => "created since the sweep start",
+        ChangeType::Removed => "removed since the baseline",
     };
     Change {
         detail: match &item.owner {
@@ -267,7 +297,7 @@ fn user_items(u: &super::User, v: &mut Vec<Item>) {
     for k in &u.access_keys {
         v.push(
             item(ItemKind::AccessKey, k.id.clone(), o, Some(k.create_date))
-                .fp(&k.create_date)
+                .fp(&(k.create_date, k.status))
                 .contain(format!("deactivate access key {} of user {n}", k.id)),
         );
     }

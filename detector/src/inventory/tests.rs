@@ -84,6 +84,31 @@ fn diff_against_clean_lists_exactly_the_planted_changes() {
 }
 
 #[test]
+fn diff_lists_reactivated_keys_and_removed_mfa() {
+    let clean = load("clean.json");
+    let mut cur = clean.clone();
+    let alice = cur.users.iter_mut().find(|u| u.name == "alice").unwrap();
+    alice.mfa_devices.clear();
+    let bob = cur.users.iter_mut().find(|u| u.name == "bob").unwrap();
+    bob.access_keys[0].status = Status::Inactive;
+    let c = diff(Some(&clean), &cur, None);
+    let got: Vec<(ItemKind, ChangeType)> = c.iter().map(|c| (c.kind, c.change)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (ItemKind::MfaDevice, ChangeType::Removed),
+            (ItemKind::AccessKey, ChangeType::Modified)
+        ],
+        "{c:#?}"
+    );
+    assert!(c[0].containment.contains("re-register MFA"));
+    // A removed user's MFA device is not listed on its own.
+    let mut gone = clean.clone();
+    gone.users.retain(|u| u.name != "alice");
+    assert!(diff(Some(&clean), &gone, None).is_empty());
+}
+
+#[test]
 fn diff_since_lists_what_was_created_after_t() {
     let bad = load("backdoored.json");
     let since = parse_time("2026-11-17T00:00:00Z").unwrap();
