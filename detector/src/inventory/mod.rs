@@ -6,6 +6,7 @@
 //! - this file: the model ([`Inventory`] and its items) and [`Inventory::normalise`];
 //! - [`diff`]: what was created or changed since a time or a baseline, with the
 //!   containment step for each item;
+//! - [`items`]: the inventory flattened into items with fingerprints (for the diff);
 //! - [`attribute`]: who created each change, from the CloudTrail look-back;
 //! - `tests.rs`: the fixtures under `fixtures/inventory/`.
 //!
@@ -15,6 +16,7 @@
 
 pub mod attribute;
 pub mod diff;
+pub mod items;
 
 use crate::finding::rfc3339;
 use crate::record::Timestamp;
