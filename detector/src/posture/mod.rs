@@ -166,6 +166,17 @@ fn direct_admin(
     why
 }
 
+/// True when a permissions boundary leaves admin rights in place (none, an
+/// admin AWS managed policy, or an admin customer managed default version).
+pub fn boundary_allows_admin(inv: &Inventory, boundary: Option<&str>) -> bool {
+    boundary.is_none_or(|b| {
+        is_admin_managed_policy(b)
+            || inv
+                .policy(b)
+                .is_some_and(|p| is_admin_document(&p.default_document))
+    })
+}
+
 fn short(arn: &str) -> &str {
     crate::finding::short_name(arn)
 }

@@ -3,13 +3,14 @@
 //!
 //! Effective admin: an attached AWS admin managed policy, an admin customer
 //! managed policy (its default version), an admin inline policy, or any of
-//! these through a group ([`super::admin_sources`]). Roles under
+//! these through a group ([`super::admin_sources`]), unless a permissions
+//! boundary that is not itself admin caps it. Roles under
 //! `/aws-reserved/` (IAM Identity Center) and `/aws-service-role/` are skipped.
 //!
 //! Fixtures: `fixtures/inventory/` (clean: the admin is break-glass, the deploy
 //! role trusted automation; backdoored: a planted admin user).
 
-use super::{admin_sources, finding, PostureRule};
+use super::{admin_sources, boundary_allows_admin, finding, PostureRule};
 use crate::config::Config;
 use crate::finding::{Finding, Response, Severity};
 use crate::inventory::Inventory;
@@ -45,7 +46,9 @@ impl PostureRule for Rule {
 
     fn evaluate(&self, inv: &Inventory, cfg: &Config, out: &mut Vec<Finding>) {
         for u in &inv.users {
-            if expected(cfg, &u.arn) {
+            if expected(cfg, &u.arn)
+                || !boundary_allows_admin(inv, u.permissions_boundary.as_deref())
+            {
                 continue;
             }
             let why = admin_sources(inv, &u.attached_policies, &u.inline_policies, &u.groups);
@@ -68,7 +71,10 @@ impl PostureRule for Rule {
         for r in &inv.roles {
             let reserved =
                 r.path.starts_with("/aws-reserved/") || r.path.starts_with("/aws-service-role/");
-            if reserved || expected(cfg, &r.arn) {
+            if reserved
+                || expected(cfg, &r.arn)
+                || !boundary_allows_admin(inv, r.permissions_boundary.as_deref())
+            {
                 continue;
             }
             let why = admin_sources(inv, &r.attached_policies, &r.inline_policies, &[]);
@@ -150,6 +156,15 @@ mod tests {
         inv.policies[0].default_document =
             json!({"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}});
         assert!(run(&inv, &Config::default()).is_empty());
+    }
+
+    #[test]
+    fn a_non_admin_permissions_boundary_caps_admin() {
+        let mut inv = inv();
+        inv.users[0].permissions_boundary = Some("arn:aws:iam::aws:policy/ReadOnlyAccess".into());
+        assert!(run(&inv, &Config::default()).is_empty());
+        inv.users[0].permissions_boundary = Some("arn:aws:iam::111122223333:policy/ops-all".into());
+        assert_eq!(run(&inv, &Config::default()).len(), 1);
     }
 
     #[test]
