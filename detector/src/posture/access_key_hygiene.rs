@@ -5,6 +5,8 @@
 //! Severity: two active keys and unused > 90 days: medium; never used and older
 //! than 90 days: low. Fixtures: `fixtures/inventory/backdoored.json` (a key
 //! added to an existing user, a new admin's key); unit tests below.
+//! Per-key findings name the key id first in `resources` (so `Finding::uid`
+//! differs per key), then the user ARN.
 
 use super::{finding, PostureRule, DAY};
 use crate::config::Config;
@@ -70,7 +72,7 @@ fn user_findings(inv: &Inventory, u: &User, out: &mut Vec<Finding>) {
                 "access key {} of IAM user {} {what}; deactivate it unless it is needed",
                 k.id, u.name
             );
-            let res = vec![u.arn.clone(), k.id.clone()];
+            let res = vec![k.id.clone(), u.arn.clone()];
             out.push(finding(&META, inv, who, res, summary).with_severity(sev));
         }
     }

@@ -39,7 +39,7 @@ fn push(inv: &Inventory, u: &User, what: String, id: &str, status: Status, out: 
         "IAM user {} has {what} {id} ({status:?}); review it and delete it if unneeded",
         u.name
     );
-    let res = vec![u.arn.clone(), id.to_owned()];
+    let res = vec![id.to_owned(), u.arn.clone()];
     out.push(finding(&META, inv, (&u.arn, ActorKind::IAMUser), res, summary).with_severity(sev));
 }
 
