@@ -9,6 +9,8 @@
 //! - [`engine`]: evaluation, policy, the correlation [`engine::StateStore`].
 //! - [`finding`]: the Finding schema and its OCSF mapping.
 //! - [`hunt`]: many sources in parallel, deterministic output.
+//! - [`inventory`]: the account inventory model (`snapshot`) and its diff (`sweep`).
+//! - [`posture`]: posture rules over an inventory (`scan`).
 //!
 //! The rule path is pure: `Engine::evaluate(record, time, store) -> findings`,
 //! with no SDK, no async and no clock; time comes from the events.
@@ -17,6 +19,8 @@ pub mod config;
 pub mod engine;
 pub mod finding;
 pub mod hunt;
+pub mod inventory;
+pub mod posture;
 pub mod record;
 pub mod rules;
 
