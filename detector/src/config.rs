@@ -239,7 +239,8 @@ impl Config {
             cfg.thresholds
                 .insert(name.clone(), Threshold { count, window });
         }
-        let known = crate::rules::catalog();
+        let mut known = crate::rules::catalog();
+        known.extend(crate::posture::catalog());
         let check = |id: &String, key: &str| -> Result<(), String> {
             if known.iter().any(|m| m.id == id) {
                 Ok(())

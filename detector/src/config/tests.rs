@@ -98,3 +98,9 @@ fn globs() {
     assert!(glob_match("a*b*c", "aXbYc"));
     assert!(!glob_match("a*b*c", "aXc"));
 }
+
+#[test]
+fn posture_rule_ids_are_known_too() {
+    let c = Config::parse("[rules]\ndisable=[\"posture-access-key-hygiene\"]").unwrap();
+    assert_eq!(c.disabled, vec!["posture-access-key-hygiene"]);
+}
