@@ -30,7 +30,7 @@ use crate::config::Config;
 use crate::engine::Fact;
 use crate::finding::{Response, Severity};
 use crate::record::{opt_str, Event, Record, SourceIp, Text};
-use crate::rules::util::iam_target;
+use crate::rules::util::{contain, iam_target};
 use crate::rules::{Correlated, CorrelationRule, RuleKind, RuleMeta};
 use serde::Deserialize;
 
@@ -178,7 +178,7 @@ fn candidates<'g>(new: &Fact, group: &'g [Fact], t: i64) -> Vec<&'g Fact> {
     v
 }
 
-fn report(l: &Fact, writes: &[&Fact], why: &str, w: i64) -> Correlated {
+fn report(l: &Fact, writes: &[&Fact], why: &str, w: i64, cfg: &Config) -> Correlated {
     let mut involved = vec![l];
     involved.extend_from_slice(writes);
     let ordered = common::in_order(&involved);
@@ -191,10 +191,11 @@ fn report(l: &Fact, writes: &[&Fact], why: &str, w: i64) -> Correlated {
     let who = l.actor.key();
     let summary = format!(
         "{who} signed in to the console at {} {why}, and {} made IAM changes ({}); if its owner did not, \
-         quarantine it, reset its password and MFA and delete keys created since",
+         {}, reset its password and MFA and delete keys created since",
         common::at(l.time),
         common::span_text(l.time, last),
         common::list(&calls, 5),
+        contain(cfg, &l.actor, "it"),
     );
     // What the writes changed; the principal itself when they named nothing else.
     let mut resources: Vec<String> = writes
@@ -301,7 +302,7 @@ impl CorrelationRule for Rule {
                 .filter(|f| f.kind == WRITE && f.time >= l.time && f.time <= l.time + t)
                 .collect();
             if !writes.is_empty() {
-                return Some(report(l, &writes, &why, self.window(cfg)));
+                return Some(report(l, &writes, &why, self.window(cfg), cfg));
             }
         }
         None

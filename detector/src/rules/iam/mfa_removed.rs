@@ -22,7 +22,7 @@ use super::common::{given, other_user, who, IAM};
 use crate::config::Config;
 use crate::finding::{Finding, Response, Severity};
 use crate::record::{ActorKind, Event, Text};
-use crate::rules::util::user_arn;
+use crate::rules::util::{contain, user_arn};
 use crate::rules::{EventRule, RuleKind, RuleMeta};
 use serde::Deserialize;
 
@@ -106,7 +106,7 @@ impl EventRule for Rule {
         &META
     }
 
-    fn evaluate(&self, ev: &Event, _cfg: &Config, out: &mut Vec<Finding>) {
+    fn evaluate(&self, ev: &Event, cfg: &Config, out: &mut Vec<Finding>) {
         if ev.record.source() != IAM {
             return;
         }
@@ -119,9 +119,12 @@ impl EventRule for Rule {
             "deactivated MFA device"
         };
         let next = if severity == Severity::Critical {
-            "re-enrol root MFA now, reset the root password and review root activity"
+            "re-enrol root MFA now, reset the root password and review root activity".to_owned()
         } else {
-            "confirm with the owner, re-enrol MFA and quarantine the caller if unexplained"
+            format!(
+                "confirm with the owner, re-enrol MFA and {} if unexplained",
+                contain(cfg, &ev.actor(), "the caller")
+            )
         };
         let whose = whose.map(|w| format!(" of {w}")).unwrap_or_default();
         let summary = format!(
