@@ -146,10 +146,11 @@ def federation_token_console():
                               "webIdFederationData": {},
                               "attributes": {"creationDate": "2026-11-16T19:41:12Z", "mfaAuthenticated": "false"}}}
     s.after(95)
-    s.add("signin.amazonaws.com", "GetSigninToken", {k: v for k, v in fed.items() if k != "sessionContext"}, ip,
+    # Federated sign-ins name the minting user in sessionContext.sessionIssuer, as API calls do.
+    s.add("signin.amazonaws.com", "GetSigninToken", fed, ip,
           UA_BOTO, None, {"GetSigninToken": "Success"}, event_type="AwsConsoleSignIn")
     s.after(8)
-    s.add("signin.amazonaws.com", "ConsoleLogin", {k: v for k, v in fed.items() if k not in ("sessionContext",)}, ip,
+    s.add("signin.amazonaws.com", "ConsoleLogin", fed, ip,
           UA_CHROME, None, {"ConsoleLogin": "Success"}, event_type="AwsConsoleSignIn",
           extra={"additionalEventData": {"LoginTo": "https://console.aws.amazon.com/console/home",
                                          "MobileVersion": "No", "MFAUsed": "No"}}, label="login")
@@ -174,6 +175,9 @@ def federation_token_console():
             {"rule_id": "root-activity", "why": "root is not involved"},
         ],
     }
+    expected["must_fire"].append(
+        {"rule_id": "corr-login-then-takeover", "actor": carol,
+         "why": "the federated console session signed in from an address dev-carol had not used, then changed IAM"})
     return s, CONFIG_STANDARD, expected
 
 
