@@ -9,6 +9,8 @@
 //!   root user deactivating a device without naming a user;
 //! - medium for an IAM user deactivating its own device from an MFA-signed
 //!   session, which is what replacing a phone looks like;
+//! - medium too for an IAM user deleting an (unassigned) virtual device from an
+//!   MFA-signed session, the second half of replacing a phone;
 //! - high otherwise (another user's device, or without MFA in the session).
 //!
 //! Adding or resynchronising a device (`EnableMFADevice`, `CreateVirtualMFADevice`,
@@ -96,6 +98,13 @@ fn assess(ev: &Event, req: &Req) -> (Severity, Option<String>, Option<String>) {
                 Some(format!("its own user {me}")),
                 Some(user_arn(account, me)),
             )
+        }
+        // IAM deletes only unassigned devices: removing a spare (or the one just
+        // replaced) from an MFA-signed user session takes nothing away by itself.
+        (false, Some(_))
+            if ev.name() == "DeleteVirtualMFADevice" && a.kind == ActorKind::IAMUser && a.mfa =>
+        {
+            (Severity::Medium, None, None)
         }
         _ => (Severity::High, None, None),
     }
@@ -186,6 +195,22 @@ mod tests {
                 r#"{"serialNumber":"arn:aws:iam::111122223333:mfa/bob"}"#
             ),
             Severity::High
+        );
+        assert_eq!(
+            sev(
+                alice_mfa,
+                "DeleteVirtualMFADevice",
+                r#"{"serialNumber":"arn:aws:iam::111122223333:mfa/alice-old-phone"}"#
+            ),
+            Severity::Medium
+        );
+        assert_eq!(
+            sev(
+                alice_mfa,
+                "DeleteVirtualMFADevice",
+                r#"{"serialNumber":"arn:aws:iam::111122223333:mfa/root-account-mfa-device"}"#
+            ),
+            Severity::Critical
         );
     }
 
