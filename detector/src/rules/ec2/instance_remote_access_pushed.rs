@@ -51,7 +51,7 @@ impl EventRule for Rule {
     fn evaluate(&self, ev: &Event, cfg: &Config, out: &mut Vec<Finding>) {
         let r = ev.record;
         let who = ev.actor().key();
-        let contain = contain(cfg, &ev.actor(), &who);
+        let contain = contain(cfg, ev.actor(), &who);
         match (r.source(), r.name()) {
             ("ec2-instance-connect.amazonaws.com", "SendSerialConsoleSSHPublicKey") => {
                 let Some((id, label)) = pushed_key(ev) else {

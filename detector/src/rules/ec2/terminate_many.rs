@@ -57,7 +57,7 @@ impl EventRule for Rule {
             list_some(&ids, 5),
             r.account(),
             r.region(),
-            contain(cfg, &ev.actor(), "the actor")
+            contain(cfg, ev.actor(), "the actor")
         );
         out.push(Finding::for_event(&META, ev, ids, summary));
     }

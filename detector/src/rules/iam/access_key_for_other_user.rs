@@ -94,7 +94,7 @@ impl EventRule for Rule {
             "{} created {key} for IAM user {target}; unless the user's owner requested it, deactivate and delete the \
              key and {}",
             who(ev),
-            contain(cfg, &ev.actor(), "the creator")
+            contain(cfg, ev.actor(), "the creator")
         );
         out.push(Finding::for_event(&META, ev, resources, summary));
     }

@@ -83,7 +83,7 @@ impl EventRule for Rule {
             "{} {did} for IAM user {target}{reset}; unless the user's owner asked for it, delete or reset its login \
              profile, {} and review the user's console sign-ins since",
             who(ev),
-            contain(cfg, &ev.actor(), "the caller")
+            contain(cfg, ev.actor(), "the caller")
         );
         let arn = user_arn(ev.record.account(), target);
         out.push(Finding::for_event(&META, ev, vec![arn], summary));

@@ -132,7 +132,7 @@ impl EventRule for Rule {
         } else {
             format!(
                 "confirm with the owner, re-enrol MFA and {} if unexplained",
-                contain(cfg, &ev.actor(), "the caller")
+                contain(cfg, ev.actor(), "the caller")
             )
         };
         let whose = whose.map(|w| format!(" of {w}")).unwrap_or_default();

@@ -54,7 +54,7 @@ impl EventRule for Rule {
             return;
         }
         let who = ev.actor().key();
-        let contain = contain(cfg, &ev.actor(), "the actor");
+        let contain = contain(cfg, ev.actor(), "the actor");
         let (acct, region) = (r.account(), r.region());
         let finding = match (r.name(), r.failed()) {
             ("LeaveOrganization", false) => {
