@@ -304,6 +304,8 @@ def breakglass_incident():
                  "nothing may ask to quarantine the break-glass user.",
         "must_fire": [
             {"rule_id": "iam-admin-granted", "actor": arn_user("breakglass"), "why": "admin is still admin"},
+            {"rule_id": "signin-break-glass-used", "actor": arn_user("breakglass"), "event_id": s.ids["login"],
+             "why": "any break-glass sign-in reaches a person"},
         ],
         "must_not_fire": [
             {"rule_id": "signin-console-login-without-mfa", "why": "MFA was used"},
