@@ -24,11 +24,13 @@ import json
 import os
 import shutil
 import sys
+import uuid
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from storylib.cloudtrail import ACCT, REGION  # noqa: E402
+from storylib.review_stories import REVIEW_STORIES  # noqa: E402
 from storylib.stories import STORIES  # noqa: E402
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -37,14 +39,27 @@ def write_story(s, config, expected):
     d = os.path.join(ROOT, "fixtures", "stories", s.name)
     os.makedirs(d, exist_ok=True)
     s.records.sort(key=lambda r: r["eventTime"])
+    fmt = getattr(s, "fmt", "lines")
     with open(os.path.join(d, "records.jsonl"), "w") as f:
-        for r in s.records:
+        if fmt == "s3":
+            f.write(json.dumps({"Records": s.records}, separators=(",", ":")) + "\n")
+        for r in s.records if fmt != "s3" else []:
+            if fmt == "eventbridge":
+                r = eventbridge(r)
             f.write(json.dumps(r, separators=(",", ":")) + "\n")
     with open(os.path.join(d, "config.toml"), "w") as f:
         f.write(config)
     with open(os.path.join(d, "expected.json"), "w") as f:
         json.dump(expected, f, indent=2)
         f.write("\n")
+
+
+def eventbridge(r):
+    """The EventBridge envelope CloudTrail events arrive in."""
+    kind = "AWS Console Sign In via CloudTrail" if r["eventType"] == "AwsConsoleSignIn" else "AWS API Call via CloudTrail"
+    return {"version": "0", "id": str(uuid.uuid5(uuid.NAMESPACE_URL, r["eventID"])), "detail-type": kind,
+            "source": "aws." + r["eventSource"].split(".")[0], "account": r["recipientAccountId"],
+            "time": r["eventTime"], "region": r["awsRegion"], "resources": [], "detail": r}
 
 
 def write_demo(stories):
@@ -77,7 +92,7 @@ def write_demo(stories):
 
 def main():
     made = {}
-    for make in STORIES:
+    for make in STORIES + REVIEW_STORIES:
         s, config, expected = make()
         write_story(s, config, expected)
         made[s.name] = s

@@ -356,6 +356,7 @@ pub const PLANNED_RULES: &[&str] = &[
     "root-activity",
     "signin-console-login-without-mfa",
     "signin-federation-token-issued",
+    "signin-break-glass-used",
     "logging-cloudtrail-tampered",
     "logging-guardduty-disabled",
     "logging-config-stopped",

@@ -1,7 +1,35 @@
 //! Small helpers shared by rules: ARNs from names, request fields.
 
-use crate::record::{Event, Text};
+use crate::config::Config;
+use crate::record::{Actor, ActorKind, Event, Text};
 use serde::Deserialize;
+
+/// Why trailguard never quarantines this actor (root, break-glass, protected),
+/// or `None` when it may. The engine downgrades such findings to `alert`; the
+/// summary must not tell the responder to freeze them either.
+pub fn untouchable(cfg: &Config, actor: &Actor) -> Option<&'static str> {
+    let arn = actor.arn.as_deref().unwrap_or("");
+    if actor.kind == ActorKind::Root || arn.ends_with(":root") {
+        Some("the root user")
+    } else if cfg.is_break_glass(arn) {
+        Some("a break-glass identity")
+    } else if cfg.is_protected(arn) {
+        Some("a protected identity")
+    } else {
+        None
+    }
+}
+
+/// The advice to contain the acting principal, named `who` in the summary:
+/// `quarantine {who}`, or for an identity that is never quarantined, what to do instead.
+pub fn contain(cfg: &Config, actor: &Actor, who: &str) -> String {
+    match untouchable(cfg, actor) {
+        None => format!("quarantine {who}"),
+        Some(kind) => format!(
+            "check with the custodian of {who} ({kind}: never quarantined; rotate its credentials if unexplained)"
+        ),
+    }
+}
 
 /// `arn:aws:iam::ACCOUNT:user/NAME`.
 pub fn user_arn(account: &str, name: &str) -> String {
@@ -98,4 +126,41 @@ pub fn instance_ids(ev: &Event) -> Vec<String> {
     ids.sort();
     ids.dedup();
     ids
+}
+
+#[cfg(test)]
+mod contain_tests {
+    use super::*;
+
+    fn actor(kind: ActorKind, arn: &str) -> Actor {
+        Actor {
+            arn: Some(arn.to_owned()),
+            kind,
+            session_arn: None,
+            access_key_id: None,
+            source_ip: None,
+            user_agent: None,
+            account: None,
+            mfa: false,
+            invoked_by: None,
+        }
+    }
+
+    #[test]
+    fn break_glass_root_and_protected_are_not_told_to_be_quarantined() {
+        let cfg = Config::parse(
+            "[principals]\nbreak_glass = [\"arn:aws:iam::111122223333:user/bg\"]\nprotected = [\"arn:aws:iam::111122223333:role/sec\"]",
+        )
+        .unwrap();
+        let bg = actor(ActorKind::IAMUser, "arn:aws:iam::111122223333:user/bg");
+        let sec = actor(ActorKind::AssumedRole, "arn:aws:iam::111122223333:role/sec");
+        let root = actor(ActorKind::Root, "arn:aws:iam::111122223333:root");
+        let bob = actor(ActorKind::IAMUser, "arn:aws:iam::111122223333:user/bob");
+        for (a, kind) in [(&bg, "break-glass"), (&sec, "protected"), (&root, "root")] {
+            let text = contain(&cfg, a, "X");
+            assert!(!text.starts_with("quarantine"), "{text}");
+            assert!(text.contains(kind), "{text}");
+        }
+        assert_eq!(contain(&cfg, &bob, "bob"), "quarantine bob");
+    }
 }

@@ -20,7 +20,7 @@ use crate::engine::Fact;
 use crate::finding::{short_name, Response, Severity};
 use crate::record::{Event, Text};
 use crate::rules::policy::{is_admin_managed_policy, is_admin_text, parse_document, trust_of};
-use crate::rules::util::{group_arn, iam_target, role_arn, user_arn, IamTarget};
+use crate::rules::util::{contain, group_arn, iam_target, role_arn, user_arn, IamTarget};
 use crate::rules::{Correlated, CorrelationRule, RuleKind, RuleMeta};
 use serde::Deserialize;
 
@@ -187,7 +187,7 @@ fn describe(f: &Fact) -> String {
     }
 }
 
-fn report(c: &Fact, armed: &[&Fact], w: i64) -> Correlated {
+fn report(c: &Fact, armed: &[&Fact], w: i64, cfg: &Config) -> Correlated {
     let mut involved = vec![c];
     involved.extend_from_slice(armed);
     let ordered = common::in_order(&involved);
@@ -201,9 +201,10 @@ fn report(c: &Fact, armed: &[&Fact], w: i64) -> Correlated {
     let did = common::unique(common::in_order(armed).iter().map(|f| describe(f))).join(", ");
     let who = c.actor.key();
     let summary = format!(
-        "{who} created IAM {what} {name} and {} {did}; quarantine {name} and {who}, then sweep for other \
+        "{who} created IAM {what} {name} and {} {did}; quarantine {name}, {}, then sweep for other \
          principals, keys and trusts they created",
-        common::span_text(c.time, last)
+        common::span_text(c.time, last),
+        contain(cfg, &c.actor, &who)
     );
     // The new principal's ARN as the record gave it (with its path), keys, groups.
     let mut resources = vec![c
@@ -252,7 +253,7 @@ impl CorrelationRule for Rule {
             for c in group.iter().filter(|f| f.kind == CREATE && f.target == p) {
                 let armed = arms(c, p, group, w);
                 if !armed.is_empty() {
-                    return Some(report(c, &armed, w));
+                    return Some(report(c, &armed, w, cfg));
                 }
             }
         }

@@ -1,7 +1,9 @@
 //! A risky console login followed by IAM changes from the same principal: the
 //! account-takeover moment (phished password, then keys, users and policies).
 //!
-//! Risky means a successful `ConsoleLogin` without MFA (`MFAUsed: "No"`, for IAM
+//! A `GetFederationToken` counts as a login of the IAM user that calls it (the
+//! token is typically turned into a console session; its calls are grouped with
+//! that user). Risky means a successful `ConsoleLogin` without MFA (`MFAUsed: "No"`, for IAM
 //! users and root; federated sign-ins do MFA at their identity provider and always
 //! say "No"), or from a source address the principal had not used in the previous
 //! [`HISTORY`] while it had used another one (the first sight of a principal is
@@ -11,7 +13,8 @@
 //! role creation.
 //!
 //! Facts, grouped by principal ARN (session ARN for role sessions, whose role is
-//! shared by many people): `ip` (target = address, one per address and day,
+//! shared by many people; the minting IAM user for `GetFederationToken` sessions,
+//! so a stolen key turned into a console session is judged by that user's history): `ip` (target = address, one per address and day,
 //! keeping the earliest time), `login` / `login-nomfa` (target = address), `write`.
 //! IAM users, root and Identity Center users feed address history from every
 //! record; other role sessions only from their console logins, so automation
@@ -23,14 +26,16 @@
 //! Fixtures: `fixtures/rules/corr-login-then-takeover/` (positive: no-MFA login
 //! then CreateAccessKey; known-MFA user signing in from a new address then
 //! CreateUser; negative: MFA login from a known address then writes, no-MFA login
-//! followed only by reads, first-ever login).
+//! followed only by reads, first-ever login; a federation token minted from a new
+//! address and used in the console to set another user's password, and the same
+//! from the user's usual address).
 
 use super::common;
 use crate::config::Config;
 use crate::engine::Fact;
 use crate::finding::{Response, Severity};
 use crate::record::{opt_str, Event, Record, SourceIp, Text};
-use crate::rules::util::iam_target;
+use crate::rules::util::{contain, iam_target};
 use crate::rules::{Correlated, CorrelationRule, RuleKind, RuleMeta};
 use serde::Deserialize;
 
@@ -115,9 +120,21 @@ fn is_iam_write(r: &Record) -> bool {
         && !NOT_TAKEOVER.contains(&name)
 }
 
+/// A federation token (GetFederationToken) session is the IAM user that minted it:
+/// its calls are judged against that user's addresses, not as a first-seen session.
+fn minted_by_user(ev: &Event) -> bool {
+    ev.record.identity_type() == "FederatedUser"
+        && ev
+            .actor()
+            .arn
+            .as_deref()
+            .is_some_and(|arn| arn.contains(":user/"))
+}
+
 fn group_of(ev: &Event) -> Option<String> {
     let a = ev.actor();
-    let per_session = !matches!(ev.record.identity_type(), "IAMUser" | "Root");
+    let per_session =
+        !matches!(ev.record.identity_type(), "IAMUser" | "Root") && !minted_by_user(ev);
     let g = if per_session {
         a.session_arn.clone().or_else(|| a.arn.clone())
     } else {
@@ -178,7 +195,7 @@ fn candidates<'g>(new: &Fact, group: &'g [Fact], t: i64) -> Vec<&'g Fact> {
     v
 }
 
-fn report(l: &Fact, writes: &[&Fact], why: &str, w: i64) -> Correlated {
+fn report(l: &Fact, writes: &[&Fact], why: &str, w: i64, cfg: &Config) -> Correlated {
     let mut involved = vec![l];
     involved.extend_from_slice(writes);
     let ordered = common::in_order(&involved);
@@ -190,11 +207,17 @@ fn report(l: &Fact, writes: &[&Fact], why: &str, w: i64) -> Correlated {
     );
     let who = l.actor.key();
     let summary = format!(
-        "{who} signed in to the console at {} {why}, and {} made IAM changes ({}); if its owner did not, \
-         quarantine it, reset its password and MFA and delete keys created since",
+        "{who} {} at {} {why}, and {} made IAM changes ({}); if its owner did not, \
+         {}, reset its password and MFA and delete keys created since",
+        if l.event_name == "GetFederationToken" {
+            "obtained a federation token"
+        } else {
+            "signed in to the console"
+        },
         common::at(l.time),
         common::span_text(l.time, last),
         common::list(&calls, 5),
+        contain(cfg, &l.actor, "it"),
     );
     // What the writes changed; the principal itself when they named nothing else.
     let mut resources: Vec<String> = writes
@@ -224,7 +247,13 @@ impl CorrelationRule for Rule {
         let Some(scope) = scope(r) else {
             return;
         };
-        let login = r.name() == "ConsoleLogin";
+        // Minting a federation token is the sign-in of its session (which then goes to
+        // the console): that session's own ConsoleLogin only adds to the address history.
+        let login = match r.name() {
+            "ConsoleLogin" => r.identity_type() != "FederatedUser" || !minted_by_user(ev),
+            "GetFederationToken" => r.source() == "sts.amazonaws.com",
+            _ => false,
+        };
         let write = !login && is_iam_write(r);
         if scope == Scope::Sessions && !login && !write {
             return;
@@ -301,7 +330,7 @@ impl CorrelationRule for Rule {
                 .filter(|f| f.kind == WRITE && f.time >= l.time && f.time <= l.time + t)
                 .collect();
             if !writes.is_empty() {
-                return Some(report(l, &writes, &why, self.window(cfg)));
+                return Some(report(l, &writes, &why, self.window(cfg), cfg));
             }
         }
         None

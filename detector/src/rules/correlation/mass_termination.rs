@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::engine::Fact;
 use crate::finding::{Response, Severity};
 use crate::record::Event;
-use crate::rules::util::instance_ids;
+use crate::rules::util::{contain, instance_ids};
 use crate::rules::{Correlated, CorrelationRule, RuleKind, RuleMeta};
 
 pub struct Rule;
@@ -43,7 +43,7 @@ fn instances(f: &Fact) -> &[String] {
     &f.resources
 }
 
-fn report(found: &[&Fact], w: i64) -> Correlated {
+fn report(found: &[&Fact], w: i64, cfg: &Config) -> Correlated {
     let lead = found[0];
     let last = found.iter().map(|f| f.time).max().unwrap_or(lead.time);
     let mut ids: Vec<String> = found
@@ -55,12 +55,13 @@ fn report(found: &[&Fact], w: i64) -> Correlated {
     let regions = common::unique(found.iter().map(|f| f.region.clone()));
     let who = lead.actor.key();
     let summary = format!(
-        "{who} terminated {} EC2 instances ({}) in {} {}; quarantine {who} now, then check that their \
+        "{who} terminated {} EC2 instances ({}) in {} {}; {} now, then check that their \
          volumes, snapshots and AMIs still exist",
         ids.len(),
         common::list(&ids, 5),
         common::list(&regions, 3),
         common::span_text(lead.time, last),
+        contain(cfg, &lead.actor, &who),
     );
     let finding = common::finding(&META, lead, found, ids, summary);
     let claim = common::claim_key(&META, &[&lead.group]);
@@ -94,7 +95,7 @@ impl CorrelationRule for Rule {
         let t = cfg.threshold("mass_termination");
         let count = usize::try_from(t.count).unwrap_or(usize::MAX);
         let found = common::burst(new, group, TERMINATE, t.window, count, instances)?;
-        Some(report(&found, t.window))
+        Some(report(&found, t.window, cfg))
     }
 }
 

@@ -19,6 +19,7 @@ use crate::engine::Fact;
 use crate::finding::{short_name, Response, Severity};
 use crate::record::{Event, Flag, Text};
 use crate::rules::policy::is_admin_text;
+use crate::rules::util::contain;
 use crate::rules::{Correlated, CorrelationRule, RuleKind, RuleMeta};
 use serde::Deserialize;
 
@@ -101,7 +102,7 @@ fn classify(ev: &Event) -> Option<(&'static str, String, String)> {
     }
 }
 
-fn report(create: &Fact, default: &Fact) -> Correlated {
+fn report(create: &Fact, default: &Fact, cfg: &Config) -> Correlated {
     let involved = common::in_order(&[create, default]);
     let (who, creator) = (default.actor.key(), create.actor.key());
     let by = if who == creator {
@@ -112,10 +113,11 @@ fn report(create: &Fact, default: &Fact) -> Correlated {
     let summary = format!(
         "{who} made version {} of policy {} its default; that version, created at {}{by}, grants admin, so \
          everything the policy is attached to is now admin; restore the previous default version and \
-         quarantine {who} if the change was not planned",
+         {} if the change was not planned",
         default.target,
         short_name(&default.group),
         common::at(create.time),
+        contain(cfg, &default.actor, &who),
     );
     let finding = common::finding(
         &META,
@@ -153,13 +155,13 @@ impl CorrelationRule for Rule {
         WINDOW
     }
 
-    fn check(&self, new: &Fact, group: &[Fact], _cfg: &Config) -> Option<Correlated> {
+    fn check(&self, new: &Fact, group: &[Fact], cfg: &Config) -> Option<Correlated> {
         let of = |kind: &str| {
             group
                 .iter()
                 .find(|f| f.kind == kind && f.target == new.target)
         };
-        Some(report(of(CREATE)?, of(DEFAULT)?))
+        Some(report(of(CREATE)?, of(DEFAULT)?, cfg))
     }
 }
 

@@ -18,6 +18,7 @@ use crate::finding::{Finding, Response, Severity};
 use crate::record::Event;
 use crate::rules::ec2::json::{field, text};
 use crate::rules::ec2::ssh_key_pushed_to_many::pushed_key;
+use crate::rules::util::contain;
 use crate::rules::{EventRule, RuleKind, RuleMeta};
 use serde_json::Value;
 
@@ -47,9 +48,10 @@ impl EventRule for Rule {
         &META
     }
 
-    fn evaluate(&self, ev: &Event, _cfg: &Config, out: &mut Vec<Finding>) {
+    fn evaluate(&self, ev: &Event, cfg: &Config, out: &mut Vec<Finding>) {
         let r = ev.record;
         let who = ev.actor().key();
+        let contain = contain(cfg, ev.actor(), &who);
         match (r.source(), r.name()) {
             ("ec2-instance-connect.amazonaws.com", "SendSerialConsoleSSHPublicKey") => {
                 let Some((id, label)) = pushed_key(ev) else {
@@ -59,7 +61,7 @@ impl EventRule for Rule {
                 let port = text(field(&req, "serialPort")).unwrap_or_else(|| "0".to_owned());
                 let key = label.map(|l| format!(" ({l})")).unwrap_or_default();
                 let summary = format!(
-                    "{who} pushed an SSH key{key} to the serial console of EC2 instance {id} (port {port}) in account {}, {}: that login bypasses security groups and the network; unless the instance is being recovered, quarantine {who}, check {id} for new users, keys and processes, and run aws ec2 disable-serial-console-access",
+                    "{who} pushed an SSH key{key} to the serial console of EC2 instance {id} (port {port}) in account {}, {}: that login bypasses security groups and the network; unless the instance is being recovered, {contain}, check {id} for new users, keys and processes, and run aws ec2 disable-serial-console-access",
                     r.account(),
                     r.region()
                 );

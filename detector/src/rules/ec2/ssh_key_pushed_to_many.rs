@@ -18,6 +18,7 @@ use crate::finding::{Response, Severity};
 use crate::record::Event;
 use crate::rules::correlation::common;
 use crate::rules::ec2::json::{field, text};
+use crate::rules::util::contain;
 use crate::rules::{Correlated, CorrelationRule, RuleKind, RuleMeta};
 use serde_json::Value;
 
@@ -106,7 +107,7 @@ impl CorrelationRule for Rule {
         WINDOW
     }
 
-    fn check(&self, new: &Fact, group: &[Fact], _cfg: &Config) -> Option<Correlated> {
+    fn check(&self, new: &Fact, group: &[Fact], cfg: &Config) -> Option<Correlated> {
         let found = common::burst(new, group, &new.kind, WINDOW, COUNT, instances)?;
         let lead = found[0];
         let last = found.iter().map(|f| f.time).max().unwrap_or(lead.time);
@@ -114,13 +115,14 @@ impl CorrelationRule for Rule {
         let regions = common::unique(found.iter().map(|f| f.region.clone()));
         let who = lead.actor.key();
         let summary = format!(
-            "{who} pushed the same SSH public key ({}) to {} EC2 instances ({}) through EC2 Instance Connect in account {}, {} {}: people connecting get a fresh key each time, so this is a script with its own key; unless a fleet job explains it, quarantine {who} and check those instances for new keys, users and processes",
+            "{who} pushed the same SSH public key ({}) to {} EC2 instances ({}) through EC2 Instance Connect in account {}, {} {}: people connecting get a fresh key each time, so this is a script with its own key; unless a fleet job explains it, {} and check those instances for new keys, users and processes",
             lead.kind,
             ids.len(),
             common::list(&ids, 5),
             lead.account,
             common::list(&regions, 3),
             common::span_text(lead.time, last),
+            contain(cfg, &lead.actor, &who),
         );
         let finding = common::finding(&META, lead, &found, ids, summary);
         let claim = common::claim_key(&META, &[&lead.group, &lead.kind]);

@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::finding::{Finding, Response, Severity};
 use crate::record::Event;
 use crate::rules::ec2::json::list_some;
-use crate::rules::util::instance_ids;
+use crate::rules::util::{contain, instance_ids};
 use crate::rules::{EventRule, RuleKind, RuleMeta};
 
 pub struct Rule;
@@ -51,12 +51,13 @@ impl EventRule for Rule {
             return;
         }
         let summary = format!(
-            "{} terminated {} EC2 instances in one call ({}) in account {}, {}; confirm with their owners, and if unplanned quarantine the actor and restore from AMIs and snapshots",
+            "{} terminated {} EC2 instances in one call ({}) in account {}, {}; confirm with their owners, and if unplanned {} and restore from AMIs and snapshots",
             ev.actor().key(),
             ids.len(),
             list_some(&ids, 5),
             r.account(),
-            r.region()
+            r.region(),
+            contain(cfg, ev.actor(), "the actor")
         );
         out.push(Finding::for_event(&META, ev, ids, summary));
     }

@@ -21,7 +21,7 @@ use super::common::{other_user, who, IAM};
 use crate::config::Config;
 use crate::finding::{Finding, Response, Severity};
 use crate::record::{Event, Text};
-use crate::rules::util::user_arn;
+use crate::rules::util::{contain, user_arn};
 use crate::rules::{EventRule, RuleKind, RuleMeta};
 use serde::Deserialize;
 
@@ -76,7 +76,7 @@ impl EventRule for Rule {
         &META
     }
 
-    fn evaluate(&self, ev: &Event, _cfg: &Config, out: &mut Vec<Finding>) {
+    fn evaluate(&self, ev: &Event, cfg: &Config, out: &mut Vec<Finding>) {
         if ev.record.source() != IAM {
             return;
         }
@@ -92,8 +92,9 @@ impl EventRule for Rule {
             .unwrap_or_else(|| "an access key".to_owned());
         let summary = format!(
             "{} created {key} for IAM user {target}; unless the user's owner requested it, deactivate and delete the \
-             key and quarantine the creator",
-            who(ev)
+             key and {}",
+            who(ev),
+            contain(cfg, ev.actor(), "the creator")
         );
         out.push(Finding::for_event(&META, ev, resources, summary));
     }

@@ -23,7 +23,7 @@ use super::common::{other_user, who, IAM};
 use crate::config::Config;
 use crate::finding::{Finding, Response, Severity};
 use crate::record::{Event, Flag, Text};
-use crate::rules::util::user_arn;
+use crate::rules::util::{contain, user_arn};
 use crate::rules::{EventRule, RuleKind, RuleMeta};
 use serde::Deserialize;
 
@@ -61,7 +61,7 @@ impl EventRule for Rule {
         &META
     }
 
-    fn evaluate(&self, ev: &Event, _cfg: &Config, out: &mut Vec<Finding>) {
+    fn evaluate(&self, ev: &Event, cfg: &Config, out: &mut Vec<Finding>) {
         if ev.record.source() != IAM {
             return;
         }
@@ -81,8 +81,9 @@ impl EventRule for Rule {
         };
         let summary = format!(
             "{} {did} for IAM user {target}{reset}; unless the user's owner asked for it, delete or reset its login \
-             profile, quarantine the caller and review the user's console sign-ins since",
-            who(ev)
+             profile, {} and review the user's console sign-ins since",
+            who(ev),
+            contain(cfg, ev.actor(), "the caller")
         );
         let arn = user_arn(ev.record.account(), target);
         out.push(Finding::for_event(&META, ev, vec![arn], summary));

@@ -9,6 +9,8 @@
 //!   root user deactivating a device without naming a user;
 //! - medium for an IAM user deactivating its own device from an MFA-signed
 //!   session, which is what replacing a phone looks like;
+//! - medium too for an IAM user deleting an (unassigned) virtual device from an
+//!   MFA-signed session, the second half of replacing a phone;
 //! - high otherwise (another user's device, or without MFA in the session).
 //!
 //! Adding or resynchronising a device (`EnableMFADevice`, `CreateVirtualMFADevice`,
@@ -22,7 +24,7 @@ use super::common::{given, other_user, who, IAM};
 use crate::config::Config;
 use crate::finding::{Finding, Response, Severity};
 use crate::record::{ActorKind, Event, Text};
-use crate::rules::util::user_arn;
+use crate::rules::util::{contain, user_arn};
 use crate::rules::{EventRule, RuleKind, RuleMeta};
 use serde::Deserialize;
 
@@ -97,6 +99,13 @@ fn assess(ev: &Event, req: &Req) -> (Severity, Option<String>, Option<String>) {
                 Some(user_arn(account, me)),
             )
         }
+        // IAM deletes only unassigned devices: removing a spare (or the one just
+        // replaced) from an MFA-signed user session takes nothing away by itself.
+        (false, Some(_))
+            if ev.name() == "DeleteVirtualMFADevice" && a.kind == ActorKind::IAMUser && a.mfa =>
+        {
+            (Severity::Medium, None, None)
+        }
         _ => (Severity::High, None, None),
     }
 }
@@ -106,7 +115,7 @@ impl EventRule for Rule {
         &META
     }
 
-    fn evaluate(&self, ev: &Event, _cfg: &Config, out: &mut Vec<Finding>) {
+    fn evaluate(&self, ev: &Event, cfg: &Config, out: &mut Vec<Finding>) {
         if ev.record.source() != IAM {
             return;
         }
@@ -119,9 +128,12 @@ impl EventRule for Rule {
             "deactivated MFA device"
         };
         let next = if severity == Severity::Critical {
-            "re-enrol root MFA now, reset the root password and review root activity"
+            "re-enrol root MFA now, reset the root password and review root activity".to_owned()
         } else {
-            "confirm with the owner, re-enrol MFA and quarantine the caller if unexplained"
+            format!(
+                "confirm with the owner, re-enrol MFA and {} if unexplained",
+                contain(cfg, ev.actor(), "the caller")
+            )
         };
         let whose = whose.map(|w| format!(" of {w}")).unwrap_or_default();
         let summary = format!(
@@ -183,6 +195,22 @@ mod tests {
                 r#"{"serialNumber":"arn:aws:iam::111122223333:mfa/bob"}"#
             ),
             Severity::High
+        );
+        assert_eq!(
+            sev(
+                alice_mfa,
+                "DeleteVirtualMFADevice",
+                r#"{"serialNumber":"arn:aws:iam::111122223333:mfa/alice-old-phone"}"#
+            ),
+            Severity::Medium
+        );
+        assert_eq!(
+            sev(
+                alice_mfa,
+                "DeleteVirtualMFADevice",
+                r#"{"serialNumber":"arn:aws:iam::111122223333:mfa/root-account-mfa-device"}"#
+            ),
+            Severity::Critical
         );
     }
 

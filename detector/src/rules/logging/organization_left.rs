@@ -12,6 +12,7 @@
 use crate::config::Config;
 use crate::finding::{Finding, Response, Severity};
 use crate::record::{Event, Text};
+use crate::rules::util::contain;
 use crate::rules::{EventRule, RuleKind, RuleMeta};
 use serde::Deserialize;
 
@@ -47,17 +48,18 @@ impl EventRule for Rule {
         &META
     }
 
-    fn evaluate(&self, ev: &Event, _cfg: &Config, out: &mut Vec<Finding>) {
+    fn evaluate(&self, ev: &Event, cfg: &Config, out: &mut Vec<Finding>) {
         let r = ev.record;
         if r.source() != "organizations.amazonaws.com" {
             return;
         }
         let who = ev.actor().key();
+        let contain = contain(cfg, ev.actor(), "the actor");
         let (acct, region) = (r.account(), r.region());
         let finding = match (r.name(), r.failed()) {
             ("LeaveOrganization", false) => {
                 let s = format!(
-                    "{who} took account {acct} out of its AWS Organization ({region}): SCPs and the organization trail no longer apply; quarantine the actor and re-invite the account from the management account"
+                    "{who} took account {acct} out of its AWS Organization ({region}): SCPs and the organization trail no longer apply; {contain} and re-invite the account from the management account"
                 );
                 Finding::for_event(&META, ev, vec![acct.to_owned()], s)
             }

@@ -32,6 +32,7 @@ use crate::engine::Fact;
 use crate::finding::{Response, Severity};
 use crate::record::Event;
 use crate::rules::correlation::common;
+use crate::rules::util::contain;
 use crate::rules::{Correlated, CorrelationRule, RuleKind, RuleMeta};
 
 pub struct Rule;
@@ -137,17 +138,17 @@ impl CorrelationRule for Rule {
         WINDOW
     }
 
-    fn check(&self, new: &Fact, group: &[Fact], _cfg: &Config) -> Option<Correlated> {
+    fn check(&self, new: &Fact, group: &[Fact], cfg: &Config) -> Option<Correlated> {
         let (found, summary, severity) = match new.kind.as_str() {
-            ALL => (vec![new], everything_summary(new), Severity::High),
+            ALL => (vec![new], everything_summary(new, cfg), Severity::High),
             PAGE => {
                 let found = pages(new, group)?;
-                let s = pages_summary(&found);
+                let s = pages_summary(&found, cfg);
                 (found, s, Severity::High)
             }
             READ => {
                 let found = common::burst(new, group, READ, WINDOW, COUNT, keys)?;
-                let (s, severity) = items_summary(&found);
+                let (s, severity) = items_summary(&found, cfg);
                 (found, s, severity)
             }
             _ => return None,
@@ -233,7 +234,7 @@ fn span(found: &[&Fact]) -> String {
     common::span_text(first, last)
 }
 
-fn items_summary(found: &[&Fact]) -> (String, Severity) {
+fn items_summary(found: &[&Fact], cfg: &Config) -> (String, Severity) {
     let all = common::unique(found.iter().flat_map(|f| f.resources.iter().cloned()));
     let got = common::unique(
         found
@@ -243,12 +244,13 @@ fn items_summary(found: &[&Fact]) -> (String, Severity) {
     );
     let lead = found[0];
     let who = lead.actor.key();
+    let contain = contain(cfg, &lead.actor, &who);
     let names =
         |keys: &[String]| common::list(&keys.iter().map(|k| short(k)).collect::<Vec<_>>(), 5);
     let span = span(found);
     if got.len() >= COUNT {
         let s = format!(
-            "{who} retrieved {} in account {} ({}) {span}: treat them as exposed, and unless a known job reads them, rotate them and quarantine {who}",
+            "{who} retrieved {} in account {} ({}) {span}: treat them as exposed, and unless a known job reads them, rotate them and {contain}",
             what(&got),
             lead.account,
             names(&got)
@@ -261,7 +263,7 @@ fn items_summary(found: &[&Fact]) -> (String, Severity) {
         n => format!(", and rotate the {n} it did read"),
     };
     let s = format!(
-        "{who} tried to retrieve {} in account {} ({}) {span}, with {denied} calls denied or failed: stolen credentials hunting for secrets look like this; find where {who} is used from and quarantine it unless a known job explains it{rotate}",
+        "{who} tried to retrieve {} in account {} ({}) {span}, with {denied} calls denied or failed: stolen credentials hunting for secrets look like this; find where {who} is used from and, unless a known job explains it, {contain}{rotate}",
         what(&all),
         lead.account,
         names(&all)
@@ -269,11 +271,12 @@ fn items_summary(found: &[&Fact]) -> (String, Severity) {
     (s, Severity::Medium)
 }
 
-fn pages_summary(found: &[&Fact]) -> String {
+fn pages_summary(found: &[&Fact], cfg: &Config) -> String {
     let lead = found[0];
     let who = lead.actor.key();
+    let contain = contain(cfg, &lead.actor, &who);
     format!(
-        "{who} paged through Secrets Manager with BatchGetSecretValue, {} calls filtered by {} from one session in account {}, {} {}: every secret matching the filter is exposed; unless a known job reads them, rotate them and quarantine {who}",
+        "{who} paged through Secrets Manager with BatchGetSecretValue, {} calls filtered by {} from one session in account {}, {} {}: every secret matching the filter is exposed; unless a known job reads them, rotate them and {contain}",
         found.len(),
         lead.target,
         lead.account,
@@ -282,15 +285,16 @@ fn pages_summary(found: &[&Fact]) -> String {
     )
 }
 
-fn everything_summary(f: &Fact) -> String {
+fn everything_summary(f: &Fact, cfg: &Config) -> String {
     let who = f.actor.key();
+    let contain = contain(cfg, &f.actor, &who);
     let store = if f.event_name == "GetParametersByPath" {
         "SSM SecureString parameter"
     } else {
         "Secrets Manager secret"
     };
     format!(
-        "{who} retrieved every {store} it can read in account {}, {} with one catch-all {} call ({}): treat them all as exposed; unless a known job does this, rotate them and quarantine {who}",
+        "{who} retrieved every {store} it can read in account {}, {} with one catch-all {} call ({}): treat them all as exposed; unless a known job does this, rotate them and {contain}",
         f.account, f.region, f.event_name, f.target
     )
 }

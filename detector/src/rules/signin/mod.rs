@@ -1,5 +1,6 @@
 //! Sign-in, session and root rules.
 
+mod break_glass_used;
 mod console_login_without_mfa;
 mod federation_token_issued;
 mod root_activity;
@@ -12,5 +13,6 @@ pub fn rules() -> Vec<Box<dyn EventRule>> {
         Box::new(root_activity::Rule),
         Box::new(console_login_without_mfa::Rule),
         Box::new(federation_token_issued::Rule),
+        Box::new(break_glass_used::Rule),
     ]
 }
