@@ -134,15 +134,8 @@ mod contain_tests {
 
     fn actor(kind: ActorKind, arn: &str) -> Actor {
         Actor {
-            arn: Some(arn.to_owned()),
             kind,
-            session_arn: None,
-            access_key_id: None,
-            source_ip: None,
-            user_agent: None,
-            account: None,
-            mfa: false,
-            invoked_by: None,
+            ..crate::finding::principal_actor(arn, kind)
         }
     }
 
