@@ -210,9 +210,6 @@ impl Actor {
             }
             _ => a.arn = some(arn).or_else(|| some(issuer_arn)),
         }
-        if a.kind == ActorKind::AssumedRole && a.arn.as_deref().is_some_and(is_sso_role) {
-            a.kind = ActorKind::IdentityCenterUser;
-        }
         if a.arn.is_none() && a.kind != ActorKind::AWSService {
             a.principal_id = some(opt_str(&u.principal_id));
         }
@@ -248,6 +245,14 @@ impl Actor {
                 .session_arn
                 .as_deref()
                 .is_some_and(|a| a.contains(":assumed-role/AWSServiceRoleFor"))
+    }
+
+    /// A person signed in through IAM Identity Center: an `AWSReservedSSO_*` role
+    /// session (its `type` stays `AssumedRole`, as CloudTrail records it), or an
+    /// `IdentityCenterUser` record.
+    pub fn is_identity_center(&self) -> bool {
+        self.kind == ActorKind::IdentityCenterUser
+            || (self.kind == ActorKind::AssumedRole && self.arn.as_deref().is_some_and(is_sso_role))
     }
 
     /// Parsed source address.
@@ -317,7 +322,12 @@ mod tests {
             r#"{"userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/AWSReservedSSO_Admin_abc/jane",
             "sessionContext":{"sessionIssuer":{"arn":"arn:aws:iam::1:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_abc"}}}}"#,
         );
-        assert_eq!(a.kind, ActorKind::IdentityCenterUser);
+        assert_eq!(a.kind, ActorKind::AssumedRole);
+        assert!(a.is_identity_center());
+        assert_eq!(
+            a.arn.as_deref(),
+            Some("arn:aws:iam::1:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_abc")
+        );
     }
 
     #[test]
