@@ -377,6 +377,7 @@ pub const PLANNED_RULES: &[&str] = &[
     "ec2-instance-remote-access-pushed",
     "ec2-ssh-key-pushed-to-many",
     "secrets-harvesting",
+    "corr-mass-deletion",
 ];
 
 /// The contract's severities, lowest first.

@@ -130,6 +130,12 @@ pub const THRESHOLDS: &[(&str, u32, &str, &str)] = &[
         "instances terminated by one actor within the window",
     ),
     (
+        "mass_deletion",
+        10,
+        "10m",
+        "data and backup resources deleted by one actor within the window",
+    ),
+    (
         "terminate_call",
         5,
         "1m",

@@ -9,6 +9,7 @@ pub mod access_denied_probing;
 pub mod backdoor_admin;
 pub mod common;
 pub mod login_then_takeover;
+pub mod mass_deletion;
 pub mod mass_termination;
 pub mod policy_version_escalation;
 
@@ -19,6 +20,7 @@ pub fn rules() -> Vec<Box<dyn CorrelationRule>> {
     vec![
         Box::new(backdoor_admin::Rule),
         Box::new(mass_termination::Rule),
+        Box::new(mass_deletion::Rule),
         Box::new(login_then_takeover::Rule),
         Box::new(access_denied_probing::Rule),
         Box::new(policy_version_escalation::Rule),
