@@ -378,6 +378,7 @@ pub const PLANNED_RULES: &[&str] = &[
     "ec2-ssh-key-pushed-to-many",
     "secrets-harvesting",
     "corr-mass-deletion",
+    "iam-console-access-added-to-self",
 ];
 
 /// The contract's severities, lowest first.

@@ -5,6 +5,7 @@
 mod access_key_for_other_user;
 mod admin_granted;
 mod common;
+mod console_access_added_to_self;
 mod identity_provider_changed;
 mod login_profile_for_other_user;
 mod mfa_removed;
@@ -22,6 +23,7 @@ pub fn rules() -> Vec<Box<dyn EventRule>> {
         Box::new(admin_granted::Rule),
         Box::new(access_key_for_other_user::Rule),
         Box::new(login_profile_for_other_user::Rule),
+        Box::new(console_access_added_to_self::Rule),
         Box::new(mfa_removed::Rule),
         Box::new(trust_opened::Rule),
         Box::new(identity_provider_changed::Rule),
