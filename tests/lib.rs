@@ -379,6 +379,7 @@ pub const PLANNED_RULES: &[&str] = &[
     "secrets-harvesting",
     "corr-mass-deletion",
     "iam-console-access-added-to-self",
+    "s3-bucket-made-public",
 ];
 
 /// The contract's severities, lowest first.

@@ -1,6 +1,7 @@
 //! EC2, data and compute rules: termination, sharing with outside accounts,
 //! exposure, user data, Lambda backdoors, remote access pushed into instances.
 
+mod bucket_made_public;
 mod instance_remote_access_pushed;
 pub(crate) mod json;
 mod lambda_function_exposed;
@@ -18,6 +19,7 @@ pub fn rules() -> Vec<Box<dyn EventRule>> {
     vec![
         Box::new(terminate_many::Rule),
         Box::new(resource_shared_outside::Rule),
+        Box::new(bucket_made_public::Rule),
         Box::new(security_group_open_world::Rule),
         Box::new(user_data_modified::Rule),
         Box::new(lambda_function_exposed::Rule),
