@@ -54,11 +54,25 @@ fn scan_source(engine: &Engine, src: &Source) -> SourceOut {
         let ev = Event::new(rec, time);
         engine.scan(&ev, &mut pass);
     });
+    dedupe_facts(&mut pass.facts);
     SourceOut {
         report,
         pass,
         size: src.size,
     }
+}
+
+/// Keeps one fact per identity (the earliest), as the store would: repeats
+/// (the same address seen all day) are dropped here, in the parallel phase,
+/// instead of one by one in the single-threaded correlation phase.
+fn dedupe_facts(facts: &mut Vec<Fact>) {
+    if facts.len() < 2 {
+        return;
+    }
+    let mut keyed: Vec<(String, Fact)> = facts.drain(..).map(|f| (f.identity(), f)).collect();
+    keyed.sort_by(|a, b| (&a.0, a.1.time).cmp(&(&b.0, b.1.time)));
+    keyed.dedup_by(|later, first| later.0 == first.0);
+    facts.extend(keyed.into_iter().map(|(_, f)| f));
 }
 
 /// The order sources are processed in: CloudTrail log files (object names
