@@ -21,6 +21,8 @@ use std::io::{self, BufReader, Read};
 use std::path::Path;
 
 mod chunks;
+mod hint;
+use hint::{size_hint, slice_hint};
 mod lines;
 mod records;
 mod sources;
@@ -125,11 +127,11 @@ pub fn read_source(src: &Source, sink: &mut Sink<'_>) -> Report {
     };
     let reader = match &src.kind {
         SourceKind::File(path) => open(path),
-        SourceKind::Stdin => sniff_gzip(Box::new(io::stdin().lock())),
+        SourceKind::Stdin => sniff_gzip(Box::new(io::stdin().lock())).map(|r| (r, 0)),
         SourceKind::Bytes(b) => return read_slice(b, rep, sink),
     };
     match reader {
-        Ok(r) => chunks::process_stream(r, &mut rep, sink),
+        Ok((r, hint)) => chunks::process_stream(r, hint, &mut rep, sink),
         Err(e) => {
             rep.io_error = true;
             rep.issue(Loc::Whole, format!("cannot read: {e}"));
@@ -151,18 +153,21 @@ pub fn read_bytes(name: &str, bytes: &[u8], sink: &mut Sink<'_>) -> Report {
 /// In-memory bytes, read without copying them first (a failure is not an I/O error).
 fn read_slice(bytes: &[u8], mut rep: Report, sink: &mut Sink<'_>) -> Report {
     match sniff_gzip(Box::new(bytes)) {
-        Ok(r) => chunks::process_stream(r, &mut rep, sink),
+        Ok(r) => chunks::process_stream(r, slice_hint(bytes), &mut rep, sink),
         Err(e) => rep.issue(Loc::Whole, format!("cannot read: {e}")),
     }
     rep
 }
 
-fn open(path: &Path) -> io::Result<Box<dyn Read>> {
-    let f = File::open(path)?;
-    if f.metadata()?.is_dir() {
+/// Opens a file; also returns the expected decompressed size (a capacity hint).
+fn open(path: &Path) -> io::Result<(Box<dyn Read>, usize)> {
+    let mut f = File::open(path)?;
+    let meta = f.metadata()?;
+    if meta.is_dir() {
         return Err(io::Error::other("is a directory"));
     }
-    sniff_gzip(Box::new(f))
+    let hint = size_hint(&mut f, meta.len());
+    Ok((sniff_gzip(Box::new(f))?, hint))
 }
 
 /// Wraps the reader in a gzip decoder when it starts with the gzip magic. The

@@ -55,8 +55,15 @@ fn to_text<'b>(buf: &'b [u8], rep: &mut Report) -> Cow<'b, str> {
 }
 
 /// Reads a whole decompressed stream into records.
-pub(super) fn process_stream(mut r: Box<dyn Read + '_>, rep: &mut Report, sink: &mut Sink<'_>) {
-    let mut buf = Vec::new();
+/// `hint` is the expected decompressed size (0 if unknown), to size the buffer once.
+pub(super) fn process_stream(
+    mut r: Box<dyn Read + '_>,
+    hint: usize,
+    rep: &mut Report,
+    sink: &mut Sink<'_>,
+) {
+    // One byte more than expected, so reaching EOF does not grow the buffer.
+    let mut buf = Vec::with_capacity(hint.min(CHUNK_BYTES) + 1);
     let (mut eof, mut err) = fill(&mut r, &mut buf, CHUNK_BYTES);
     if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
         buf.drain(..3); // a UTF-8 byte order mark is not JSON
