@@ -160,10 +160,16 @@ pub const THRESHOLDS: &[(&str, u32, &str, &str)] = &[
         "window between a risky console login and IAM writes",
     ),
     (
-        "snapshot_sharing",
-        1,
-        "1h",
-        "(count unused) window for sharing correlation",
+        "secrets_harvesting",
+        15,
+        "10m",
+        "distinct secrets, parameters or passwords read by one actor within the window",
+    ),
+    (
+        "ssh_key_pushed",
+        3,
+        "10m",
+        "instances one SSH key is pushed to by one actor within the window",
     ),
 ];
 

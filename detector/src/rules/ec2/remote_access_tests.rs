@@ -171,3 +171,35 @@ fn unsuccessful_pushes_and_disabling_are_not_reported() {
         }
     }
 }
+
+#[test]
+fn the_ssh_key_pushed_threshold_comes_from_the_config() {
+    use crate::engine::Engine;
+    use crate::rules::secrets::tests::run;
+    let cfg = crate::Config::parse("[thresholds]\nssh_key_pushed = { count = 2, window = \"5m\" }")
+        .expect("config");
+    let engine = Engine::new(cfg);
+    let two = vec![
+        push(
+            0,
+            0,
+            "mallory",
+            "i-0aaaaaaaaaaaaaaa1",
+            "ssh-ed25519 AAAAkey1",
+        ),
+        push(
+            1,
+            30,
+            "mallory",
+            "i-0aaaaaaaaaaaaaaa2",
+            "ssh-ed25519 AAAAkey1",
+        ),
+    ];
+    let hits = run(&engine, &two)
+        .into_iter()
+        .filter(|f| f.rule_id == "ec2-ssh-key-pushed-to-many")
+        .count();
+    assert_eq!(hits, 1);
+    let default_hits = findings("ec2-ssh-key-pushed-to-many", &two).len();
+    assert_eq!(default_hits, 0, "the default needs three instances");
+}

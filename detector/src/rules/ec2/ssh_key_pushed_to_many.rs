@@ -6,8 +6,8 @@
 //! EC2 Instance Connect as people use it, from the console or with
 //! `aws ec2-instance-connect ssh`, generates a fresh key for every connection,
 //! so engineers hopping between instances never reuse one; counting distinct
-//! instances per key keeps that quiet. Fires at [`COUNT`] distinct instances
-//! within [`WINDOW`], once per actor and key per window. Single pushes are not
+//! instances per key keeps that quiet. Fires at `ssh_key_pushed.count` distinct instances
+//! within `ssh_key_pushed.window`, once per actor and key per window. Single pushes are not
 //! reported.
 //!
 //! Fixtures: `fixtures/rules/ec2-ssh-key-pushed-to-many/`.
@@ -42,10 +42,11 @@ pub(crate) static META: RuleMeta = RuleMeta {
     about_failures: false,
 };
 
-/// Distinct instances one key reaches before the rule fires (the rule's own threshold).
-pub const COUNT: usize = 3;
-/// The window, in seconds.
-pub const WINDOW: i64 = 600;
+/// The `ssh_key_pushed` threshold (default 3 instances in 10 minutes).
+fn threshold(cfg: &Config) -> (usize, i64) {
+    let t = cfg.threshold("ssh_key_pushed");
+    (usize::try_from(t.count).unwrap_or(usize::MAX), t.window)
+}
 
 /// A short, stable label for an OpenSSH public key: its type, the tail of its
 /// body and a hash of type and body (the comment is ignored).
@@ -103,12 +104,13 @@ impl CorrelationRule for Rule {
         out.push(common::fact(&META, group, &label, ev, instance, res));
     }
 
-    fn window(&self, _cfg: &Config) -> i64 {
-        WINDOW
+    fn window(&self, cfg: &Config) -> i64 {
+        threshold(cfg).1
     }
 
     fn check(&self, new: &Fact, group: &[Fact], cfg: &Config) -> Option<Correlated> {
-        let found = common::burst(new, group, &new.kind, WINDOW, COUNT, instances)?;
+        let (count, window) = threshold(cfg);
+        let found = common::burst(new, group, &new.kind, window, count, instances)?;
         let lead = found[0];
         let last = found.iter().map(|f| f.time).max().unwrap_or(lead.time);
         let ids = common::unique(found.iter().map(|f| f.target.clone()));
@@ -126,7 +128,7 @@ impl CorrelationRule for Rule {
         );
         let finding = common::finding(&META, lead, &found, ids, summary);
         let claim = common::claim_key(&META, &[&lead.group, &lead.kind]);
-        Some(common::correlated(finding, &found, claim, WINDOW))
+        Some(common::correlated(finding, &found, claim, window))
     }
 }
 

@@ -7,7 +7,7 @@
 //! `GetParameter(s)` / `GetParametersByPath` with `withDecryption`, and
 //! `GetPasswordData` (see [`super::reads`]): a service re-reading its own few
 //! secrets all day never adds up. Fires on any of
-//! - [`COUNT`] distinct items within [`WINDOW`] (high when that many were
+//! - `secrets_harvesting.count` distinct items within `secrets_harvesting.window` (high when that many were
 //!   retrieved; medium when it takes denied or failed attempts to get there:
 //!   attempts show intent, and stolen credentials often lack the permission, as
 //!   in the Stratus `ec2-get-password-data` detonation, so this rule reads
@@ -63,14 +63,13 @@ pub(crate) static META: RuleMeta = RuleMeta {
     about_failures: true,
 };
 
-/// Distinct secrets, parameters or passwords one actor reads within [`WINDOW`]
-/// before the rule fires. The rule's own threshold, above one full
-/// `GetParameters` call (10 names) plus a few secrets, which applications do at
-/// start-up; not yet configurable (a `secrets_harvesting` threshold would take
-/// these defaults).
-pub const COUNT: usize = 15;
-/// The window, in seconds (10 minutes, like `mass_termination`).
-pub const WINDOW: i64 = 600;
+/// The `secrets_harvesting` threshold (default 15 distinct items in 10
+/// minutes: above one full `GetParameters` call (10 names) plus a few secrets,
+/// which applications do at start-up).
+fn threshold(cfg: &Config) -> (usize, i64) {
+    let t = cfg.threshold("secrets_harvesting");
+    (usize::try_from(t.count).unwrap_or(usize::MAX), t.window)
+}
 /// Filtered `BatchGetSecretValue` calls, same filter and session, within [`PAGE_SPAN`].
 pub const PAGES: usize = 3;
 /// Seconds within which those calls are pages of one listing.
@@ -134,8 +133,8 @@ impl CorrelationRule for Rule {
         }
     }
 
-    fn window(&self, _cfg: &Config) -> i64 {
-        WINDOW
+    fn window(&self, cfg: &Config) -> i64 {
+        threshold(cfg).1
     }
 
     fn check(&self, new: &Fact, group: &[Fact], cfg: &Config) -> Option<Correlated> {
@@ -147,7 +146,8 @@ impl CorrelationRule for Rule {
                 (found, s, Severity::High)
             }
             READ => {
-                let found = common::burst(new, group, READ, WINDOW, COUNT, keys)?;
+                let (count, window) = threshold(cfg);
+                let found = common::burst(new, group, READ, window, count, keys)?;
                 let (s, severity) = items_summary(&found, cfg);
                 (found, s, severity)
             }
@@ -159,7 +159,7 @@ impl CorrelationRule for Rule {
         let finding =
             common::finding(&META, lead, &found, resources, summary).with_severity(severity);
         let claim = common::claim_key(&META, &[&lead.group]);
-        Some(common::correlated(finding, &found, claim, WINDOW))
+        Some(common::correlated(finding, &found, claim, threshold(cfg).1))
     }
 }
 
@@ -248,7 +248,7 @@ fn items_summary(found: &[&Fact], cfg: &Config) -> (String, Severity) {
     let names =
         |keys: &[String]| common::list(&keys.iter().map(|k| short(k)).collect::<Vec<_>>(), 5);
     let span = span(found);
-    if got.len() >= COUNT {
+    if got.len() >= threshold(cfg).0 {
         let s = format!(
             "{who} retrieved {} in account {} ({}) {span}: treat them as exposed, and unless a known job reads them, rotate them and {contain}",
             what(&got),

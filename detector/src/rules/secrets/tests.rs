@@ -469,3 +469,26 @@ fn correlation_fixtures_behave_in_any_order() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn the_secrets_harvesting_threshold_comes_from_the_config() {
+    let cfg =
+        crate::Config::parse("[thresholds]\nsecrets_harvesting = { count = 4, window = \"2m\" }")
+            .expect("config");
+    let engine = Engine::new(cfg);
+    let four: Vec<String> = (0..4)
+        .map(|i| secret(i, i * 20, "mallory", &format!("app/s{i}")))
+        .collect();
+    let hits = |lines: &[String]| {
+        run(&engine, lines)
+            .into_iter()
+            .filter(|f| f.rule_id == ID)
+            .count()
+    };
+    assert_eq!(hits(&four), 1);
+    // Four spread over four minutes never fall within the two-minute window.
+    let slow: Vec<String> = (0..4)
+        .map(|i| secret(i, i * 80, "mallory", &format!("app/s{i}")))
+        .collect();
+    assert_eq!(hits(&slow), 0);
+}
