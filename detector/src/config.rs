@@ -121,6 +121,13 @@ pub struct Threshold {
     pub window: i64,
 }
 
+impl Threshold {
+    /// `count` as a length to compare collections against.
+    pub fn min_len(&self) -> usize {
+        usize::try_from(self.count).unwrap_or(usize::MAX)
+    }
+}
+
 /// Known thresholds, their defaults and what they mean.
 pub const THRESHOLDS: &[(&str, u32, &str, &str)] = &[
     (

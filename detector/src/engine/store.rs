@@ -82,11 +82,6 @@ impl MemoryStore {
         MemoryStore::default()
     }
 
-    /// Forgets facts older than `before` and claims that ended before it.
-    pub fn prune(&mut self, before: Timestamp) {
-        self.prune_each(|_| before, before);
-    }
-
     /// Forgets each rule's facts older than its own cutoff (`cutoff(rule id)`),
     /// and claims that ended before the earliest cutoff `floor`.
     pub fn prune_each(&mut self, cutoff: impl Fn(&str) -> Timestamp, floor: Timestamp) {

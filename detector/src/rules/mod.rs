@@ -7,13 +7,16 @@
 //!   `hunt` (memory) and in the Lambda (DynamoDB), one event at a time, in any order.
 //!
 //! Areas: [`iam`], [`logging`], [`ec2`], [`signin`], [`secrets`], [`correlation`]. Each area's
-//! `rules()` lists its rules; [`event_rules`], [`correlation_rules`] and
+//! `rules()` lists its rules; shared helpers: [`util`] (ARNs, request fields),
+//! [`policy`] (IAM policy documents), `json` (lenient readers for EC2-style
+//! request shapes); [`event_rules`], [`correlation_rules`] and
 //! [`catalog`] list them all. A rule file holds its condition, its metadata and
 //! the names of its fixtures under `fixtures/rules/<id>/`.
 
 pub mod correlation;
 pub mod ec2;
 pub mod iam;
+pub(crate) mod json;
 pub mod logging;
 pub mod policy;
 pub mod secrets;

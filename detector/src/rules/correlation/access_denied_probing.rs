@@ -147,8 +147,7 @@ impl CorrelationRule for Rule {
 
     fn check(&self, new: &Fact, group: &[Fact], cfg: &Config) -> Option<Correlated> {
         let t = cfg.threshold("access_denied_burst");
-        let count = usize::try_from(t.count).unwrap_or(usize::MAX);
-        let found = common::burst(new, group, DENIED, t.window, count, event_id)?;
+        let found = common::burst(new, group, DENIED, t.window, t.min_len(), event_id)?;
         Some(report(&found, t.window))
     }
 }

@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::engine::Fact;
 use crate::finding::{Response, Severity};
 use crate::record::Event;
-use crate::rules::ec2::json::{field, text};
+use crate::rules::json::{field, text};
 use crate::rules::util::contain;
 use crate::rules::{Correlated, CorrelationRule, RuleKind, RuleMeta};
 use serde_json::Value;
@@ -201,8 +201,7 @@ impl CorrelationRule for Rule {
 
     fn check(&self, new: &Fact, group: &[Fact], cfg: &Config) -> Option<Correlated> {
         let t = cfg.threshold("mass_deletion");
-        let count = usize::try_from(t.count).unwrap_or(usize::MAX);
-        let found = common::burst(new, group, DELETE, t.window, count, resources)?;
+        let found = common::burst(new, group, DELETE, t.window, t.min_len(), resources)?;
         Some(report(&found, t.window, cfg))
     }
 }

@@ -93,8 +93,7 @@ impl CorrelationRule for Rule {
 
     fn check(&self, new: &Fact, group: &[Fact], cfg: &Config) -> Option<Correlated> {
         let t = cfg.threshold("mass_termination");
-        let count = usize::try_from(t.count).unwrap_or(usize::MAX);
-        let found = common::burst(new, group, TERMINATE, t.window, count, instances)?;
+        let found = common::burst(new, group, TERMINATE, t.window, t.min_len(), instances)?;
         Some(report(&found, t.window, cfg))
     }
 }

@@ -19,7 +19,7 @@
 use crate::config::Config;
 use crate::finding::{Finding, Response, Severity};
 use crate::record::Event;
-use crate::rules::ec2::json::{field, items, path, text};
+use crate::rules::json::{field, items, path, text};
 use crate::rules::policy::{parse_document, statements, strings};
 use crate::rules::util::contain;
 use crate::rules::{EventRule, RuleKind, RuleMeta};

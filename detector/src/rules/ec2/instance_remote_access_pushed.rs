@@ -16,8 +16,8 @@
 use crate::config::Config;
 use crate::finding::{Finding, Response, Severity};
 use crate::record::Event;
-use crate::rules::ec2::json::{field, text};
 use crate::rules::ec2::ssh_key_pushed_to_many::pushed_key;
+use crate::rules::json::{field, text};
 use crate::rules::util::contain;
 use crate::rules::{EventRule, RuleKind, RuleMeta};
 use serde_json::Value;

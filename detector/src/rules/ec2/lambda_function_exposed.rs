@@ -19,7 +19,7 @@
 use crate::config::Config;
 use crate::finding::{Finding, Response, Severity};
 use crate::record::{Event, Record};
-use crate::rules::ec2::json::{arn_or, field, is_account_id, text};
+use crate::rules::json::{arn_or, field, is_account_id, text};
 use crate::rules::{EventRule, RuleKind, RuleMeta};
 use serde_json::Value;
 

@@ -17,7 +17,7 @@
 use crate::config::Config;
 use crate::finding::{Finding, Response, Severity};
 use crate::record::Event;
-use crate::rules::ec2::json::{arn_or, field, list_some, text, texts};
+use crate::rules::json::{arn_or, field, list_some, text, texts};
 use crate::rules::{EventRule, RuleKind, RuleMeta};
 use serde_json::Value;
 

@@ -3,7 +3,6 @@
 
 mod bucket_made_public;
 mod instance_remote_access_pushed;
-pub(crate) mod json;
 mod lambda_function_exposed;
 mod lambda_layer_attached;
 mod resource_shared_outside;

@@ -18,7 +18,7 @@
 use crate::config::Config;
 use crate::finding::{Finding, Response, Severity};
 use crate::record::{Event, Record};
-use crate::rules::ec2::json::{field, is_account_id, items, list_some, path, text};
+use crate::rules::json::{field, is_account_id, items, list_some, path, text};
 use crate::rules::{EventRule, RuleKind, RuleMeta};
 use serde_json::Value;
 

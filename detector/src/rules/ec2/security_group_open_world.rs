@@ -15,7 +15,7 @@
 use crate::config::Config;
 use crate::finding::{Finding, Response, Severity};
 use crate::record::Event;
-use crate::rules::ec2::json::{field, int, items, path, text};
+use crate::rules::json::{field, int, items, path, text};
 use crate::rules::{EventRule, RuleKind, RuleMeta};
 use serde_json::Value;
 

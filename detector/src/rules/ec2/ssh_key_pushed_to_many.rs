@@ -17,7 +17,7 @@ use crate::engine::Fact;
 use crate::finding::{Response, Severity};
 use crate::record::Event;
 use crate::rules::correlation::common;
-use crate::rules::ec2::json::{field, text};
+use crate::rules::json::{field, text};
 use crate::rules::util::contain;
 use crate::rules::{Correlated, CorrelationRule, RuleKind, RuleMeta};
 use serde_json::Value;
@@ -45,7 +45,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
 /// The `ssh_key_pushed` threshold (default 3 instances in 10 minutes).
 fn threshold(cfg: &Config) -> (usize, i64) {
     let t = cfg.threshold("ssh_key_pushed");
-    (usize::try_from(t.count).unwrap_or(usize::MAX), t.window)
+    (t.min_len(), t.window)
 }
 
 /// A short, stable label for an OpenSSH public key: its type, the tail of its

@@ -11,7 +11,7 @@
 use crate::config::Config;
 use crate::finding::{Finding, Response, Severity};
 use crate::record::Event;
-use crate::rules::ec2::json::list_some;
+use crate::rules::json::list_some;
 use crate::rules::util::{contain, instance_ids};
 use crate::rules::{EventRule, RuleKind, RuleMeta};
 

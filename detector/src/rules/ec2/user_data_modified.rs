@@ -11,7 +11,7 @@
 use crate::config::Config;
 use crate::finding::{Finding, Response, Severity};
 use crate::record::Event;
-use crate::rules::ec2::json::{field, text};
+use crate::rules::json::{field, text};
 use crate::rules::{EventRule, RuleKind, RuleMeta};
 use serde_json::Value;
 

@@ -19,7 +19,7 @@
 use crate::config::Config;
 use crate::finding::{Finding, Response, Severity};
 use crate::record::{Event, Flag, Record, Text};
-use crate::rules::ec2::json::arn_or;
+use crate::rules::json::arn_or;
 use crate::rules::{EventRule, RuleKind, RuleMeta};
 use serde::Deserialize;
 

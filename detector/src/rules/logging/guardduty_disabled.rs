@@ -19,7 +19,7 @@
 use crate::config::Config;
 use crate::finding::{Finding, Response, Severity};
 use crate::record::{Event, Flag, Record, Text};
-use crate::rules::ec2::json::{field, list_some, text, texts};
+use crate::rules::json::{field, list_some, text, texts};
 use crate::rules::{EventRule, RuleKind, RuleMeta};
 use serde::Deserialize;
 use serde_json::Value;

@@ -12,7 +12,7 @@
 use crate::config::Config;
 use crate::finding::{Finding, Response, Severity};
 use crate::record::Event;
-use crate::rules::ec2::json::{list_some, path, text, texts};
+use crate::rules::json::{list_some, path, text, texts};
 use crate::rules::{EventRule, RuleKind, RuleMeta};
 use serde_json::Value;
 

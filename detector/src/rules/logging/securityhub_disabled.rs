@@ -12,7 +12,7 @@
 use crate::config::Config;
 use crate::finding::{Finding, Response, Severity};
 use crate::record::{Event, Record};
-use crate::rules::ec2::json::{field, list_some, text, texts};
+use crate::rules::json::{field, list_some, text, texts};
 use crate::rules::{EventRule, RuleKind, RuleMeta};
 use serde_json::Value;
 

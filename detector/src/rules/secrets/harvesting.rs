@@ -68,7 +68,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
 /// which applications do at start-up).
 fn threshold(cfg: &Config) -> (usize, i64) {
     let t = cfg.threshold("secrets_harvesting");
-    (usize::try_from(t.count).unwrap_or(usize::MAX), t.window)
+    (t.min_len(), t.window)
 }
 /// Filtered `BatchGetSecretValue` calls, same filter and session, within [`PAGE_SPAN`].
 pub const PAGES: usize = 3;

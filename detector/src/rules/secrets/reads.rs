@@ -9,7 +9,7 @@
 //! selectors dropped), EC2 passwords the instance id.
 
 use crate::record::Event;
-use crate::rules::ec2::json::{field, items, text, texts};
+use crate::rules::json::{field, items, text, texts};
 use serde_json::Value;
 
 /// What one record reads.

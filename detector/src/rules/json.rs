@@ -4,7 +4,8 @@
 //! arrays or as a single object; some requests keep the XML wrapper
 //! (`{"DeleteFlowLogsRequest":{"FlowLogId":{"content":"fl-1","tag":1}}}`);
 //! numbers sometimes arrive as strings and keys sometimes in PascalCase. These
-//! helpers accept all of those and never fail. Shared by the EC2 and logging rules.
+//! helpers accept all of those and never fail. Shared by the EC2, logging,
+//! secrets and correlation rules.
 
 use serde_json::Value;
 
