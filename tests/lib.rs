@@ -7,11 +7,13 @@
 //! - reading its output ([`json_lines`], [`stderr_lines`], [`exit_code`]),
 //! - writing inputs ([`write_file`], [`gzip`], [`jsonl`], [`s3_log`], [`eventbridge`]),
 //! - realistic CloudTrail records ([`records`]),
-//! - the rule catalogue of the build under test ([`known_rules`], [`missing_note`]).
+//! - the rule catalogue of the build under test ([`known_rules`], [`missing_note`]),
+//! - a private local AWS emulator per test ([`moto::Moto`]).
 //!
 //! The binary is not built by the suites: run `cargo build --workspace --bins`
 //! first (`scripts/test.sh` does).
 
+pub mod moto;
 pub mod records;
 
 use serde_json::Value;

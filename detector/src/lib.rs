@@ -11,10 +11,13 @@
 //! - [`hunt`]: many sources in parallel, deterministic output.
 //! - [`inventory`]: the account inventory model (`snapshot`) and its diff (`sweep`).
 //! - [`posture`]: posture rules over an inventory (`scan`).
+//! - [`aws`]: the only module that talks to AWS (SDK clients, inventory fetch,
+//!   CloudTrail look-back, S3 objects); everything else is pure.
 //!
 //! The rule path is pure: `Engine::evaluate(record, time, store) -> findings`,
 //! with no SDK, no async and no clock; time comes from the events.
 
+pub mod aws;
 pub mod config;
 pub mod engine;
 pub mod finding;

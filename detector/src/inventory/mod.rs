@@ -43,7 +43,32 @@ pub struct Inventory {
     pub account_summary: AccountSummary,
     pub instances: Vec<Instance>,
     pub key_pairs: Vec<KeyPair>,
+    /// Calls that failed while taking the inventory: what it lacks. Empty
+    /// for a complete inventory.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<Gap>,
 }
+
+/// A partial result: a call failed and `missing` says what is absent because of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gap {
+    pub operation: String,
+    #[serde(default)]
+    pub target: String,
+    pub error: String,
+    pub missing: String,
+}
+
+impl std::fmt::Display for Gap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.operation)?;
+        if !self.target.is_empty() {
+            write!(f, " ({})", self.target)?;
+        }
+        write!(f, " failed: {}; missing: {}", self.error, self.missing)
+    }
+}
+
 
 /// An IAM user and its credentials.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
