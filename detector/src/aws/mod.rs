@@ -18,8 +18,11 @@
 //! - [`s3`]: CloudTrail log objects under an `s3://bucket/prefix`.
 
 pub mod counter;
+pub mod ec2;
 pub mod error;
 pub mod iam;
+pub mod lookback;
+pub mod s3;
 
 pub use counter::{CallCounter, CallStats};
 pub use error::{AwsError, Gap, Gaps};

@@ -30,7 +30,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Evaluate the rules over CloudTrail records from files, directories (recursive) or - (stdin).
+    /// Evaluate the rules over CloudTrail records from files, directories (recursive), - (stdin) or s3://bucket/prefix.
     Hunt(hunt::HuntArgs),
     /// The rule library and its metadata.
     Rules {
