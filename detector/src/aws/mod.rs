@@ -22,6 +22,7 @@ pub mod ec2;
 pub mod error;
 pub mod iam;
 pub mod lookback;
+pub mod s3;
 
 pub use counter::{CallCounter, CallStats, NotImplementedHere};
 pub use error::{merge_gaps, AwsError, Gap, Gaps};

@@ -36,7 +36,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Evaluate the rules over CloudTrail records from files, directories (recursive) or - (stdin).
+    /// Evaluate the rules over CloudTrail records from files, directories (recursive), - (stdin) or s3://bucket/prefix.
     Hunt(hunt::HuntArgs),
     /// Audit a live account: posture rules over its IAM and EC2 state, and the
     /// event rules over the CloudTrail look-back.
