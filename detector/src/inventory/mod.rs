@@ -135,6 +135,8 @@ pub enum Status {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AccessKey {
+    /// Empty when the key is known from the credential report only (`scan`
+    /// without `--deep`).
     pub id: String,
     pub status: Status,
     #[serde(with = "rfc3339")]
@@ -291,6 +293,17 @@ pub struct KeyPair {
     pub create_time: Option<Timestamp>,
 }
 
+impl AccessKey {
+    /// The key's id, or its creation time when the id is unknown.
+    pub fn label(&self) -> String {
+        if self.id.is_empty() {
+            format!("created {}", crate::record::format_time(self.create_date))
+        } else {
+            self.id.clone()
+        }
+    }
+}
+
 impl Inventory {
     /// Sorts every vector (by ARN, id or name) so the JSON is stable.
     pub fn normalise(&mut self) {
@@ -300,7 +313,8 @@ impl Inventory {
             u.attached_policies.sort();
             u.attached_policies.dedup();
             u.mfa_devices.sort_by(|a, b| a.serial.cmp(&b.serial));
-            u.access_keys.sort_by(|a, b| a.id.cmp(&b.id));
+            u.access_keys
+                .sort_by(|a, b| (&a.id, a.create_date).cmp(&(&b.id, b.create_date)));
             u.ssh_public_keys.sort_by(|a, b| a.id.cmp(&b.id));
             u.service_credentials.sort_by(|a, b| a.id.cmp(&b.id));
             u.signing_certificates.sort_by(|a, b| a.id.cmp(&b.id));

@@ -7,6 +7,7 @@
 //! Each failed call becomes a [`Gap`] naming the user and what is missing.
 
 use super::report::Row;
+use super::Depth;
 use crate::aws::{opt_secs, secs, Aws, AwsError, Gap};
 use crate::inventory::{
     AccessKey, LoginProfile, MfaDevice, MfaKind, ServiceCredential, SigningCertificate,
@@ -106,10 +107,20 @@ pub fn wanted(row: Option<&Row>, has_virtual_mfa: bool) -> (bool, bool, bool) {
 }
 
 /// Lists one user's credentials; last use of keys comes from the report row.
-pub async fn user_creds(aws: &Aws, user: &str, row: Option<&Row>, has_vmfa: bool) -> UserCreds {
+/// At [`Depth::Audit`] the keys are described from the report row alone
+/// (no ids) and SSH public keys are not listed.
+pub async fn user_creds(
+    aws: &Aws,
+    user: &str,
+    row: Option<&Row>,
+    has_vmfa: bool,
+    depth: Depth,
+) -> UserCreds {
     let (keys, mfa, certs) = wanted(row, has_vmfa);
     let mut out = UserCreds::default();
-    if keys {
+    if let (Depth::Audit, Some(row)) = (depth, row) {
+        out.access_keys = keys_from_report(row);
+    } else if keys {
         match access_keys(aws, user).await {
             Ok(k) => out.access_keys = k,
             Err(e) => out
@@ -128,11 +139,13 @@ pub async fn user_creds(aws: &Aws, user: &str, row: Option<&Row>, has_vmfa: bool
                 .push(Gap::from_error(e, format!("MFA devices of {user}"))),
         }
     }
-    match ssh_keys(aws, user).await {
-        Ok(k) => out.ssh_public_keys = k,
-        Err(e) => out
-            .gaps
-            .push(Gap::from_error(e, format!("SSH public keys of {user}"))),
+    if depth == Depth::Full {
+        match ssh_keys(aws, user).await {
+            Ok(k) => out.ssh_public_keys = k,
+            Err(e) => out
+                .gaps
+                .push(Gap::from_error(e, format!("SSH public keys of {user}"))),
+        }
     }
     if row.is_none() {
         match login_profile(aws, user).await {
@@ -152,6 +165,26 @@ pub async fn user_creds(aws: &Aws, user: &str, row: Option<&Row>, has_vmfa: bool
         }
     }
     out
+}
+
+/// The keys of a report row, without ids (audit depth).
+pub fn keys_from_report(row: &Row) -> Vec<AccessKey> {
+    row.keys
+        .iter()
+        .filter(|s| s.present())
+        .map(|s| AccessKey {
+            id: String::new(),
+            status: if s.active {
+                Status::Active
+            } else {
+                Status::Inactive
+            },
+            create_date: s.last_rotated.unwrap_or_default(),
+            last_used: s.last_used,
+            last_used_region: s.last_used_region.clone(),
+            last_used_service: s.last_used_service.clone(),
+        })
+        .collect()
 }
 
 /// Matches each key to the report slot created at the same second (the
