@@ -11,6 +11,8 @@
 //! - [`hunt`]: many sources in parallel, deterministic output.
 //! - [`inventory`]: the account inventory model (`snapshot`) and its diff (`sweep`).
 //! - [`posture`]: posture rules over an inventory (`scan`).
+//! - [`guard`]: quarantine, release and lockdown plans and their journal
+//!   (pure; executed through [`aws::guard`]).
 //! - [`aws`]: the only module that talks to AWS (SDK clients, inventory fetch,
 //!   CloudTrail look-back, S3 objects); everything else is pure.
 //!
@@ -22,6 +24,7 @@ pub mod aws;
 pub mod config;
 pub mod engine;
 pub mod finding;
+pub mod guard;
 pub mod hunt;
 pub mod inventory;
 pub mod posture;
