@@ -15,11 +15,13 @@
 //!   credential);
 //! - [`ec2`]: instances and key pairs in the enabled regions;
 //! - [`lookback`]: CloudTrail `LookupEvents` into records for the event rules;
-//! - [`s3`]: CloudTrail log objects under an `s3://bucket/prefix`.
+//! - [`s3`]: CloudTrail log objects under an `s3://bucket/prefix`;
+//! - [`guard`]: quarantine, release and lockdown (observe, execute, journal).
 
 pub mod counter;
 pub mod ec2;
 pub mod error;
+pub mod guard;
 pub mod iam;
 pub mod lookback;
 pub mod s3;

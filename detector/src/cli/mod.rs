@@ -4,12 +4,18 @@
 //! - `hunt.rs`: `trailguard hunt`.
 //! - `scan.rs`, `snapshot.rs`, `sweep.rs`: the live-account commands; `live.rs`:
 //!   what they share (AWS connection, identity line, progress, gaps, call count).
+//! - `quarantine.rs`, `release.rs`, `lockdown.rs`: the guard (freeze and
+//!   release a principal or instance, lock the account's credentials down),
+//!   over `trailguard::aws::guard`; `quarantine.rs` also holds their printers.
 //! - `rules.rs`: `trailguard rules list|show`, `trailguard config check`.
 //! - `output.rs`: text, JSON Lines and OCSF printers.
 
 mod hunt;
 mod live;
+mod lockdown;
 mod output;
+mod quarantine;
+mod release;
 mod rules;
 mod scan;
 mod snapshot;
@@ -46,6 +52,14 @@ enum Command {
     /// Post-recovery sweep: every principal, credential and trust created or
     /// changed since a time, or absent from a baseline, with its containment step.
     Sweep(sweep::SweepArgs),
+    /// Freeze a principal (user, role or session, access key) or an EC2
+    /// instance, reversibly; every step is journalled.
+    Quarantine(quarantine::QuarantineArgs),
+    /// Undo a quarantine exactly, from its journal entry.
+    Release(release::ReleaseArgs),
+    /// "Change all passwords": deactivate old access keys, revoke old role
+    /// sessions, require console password resets, account-wide (--yes to act).
+    Lockdown(lockdown::LockdownArgs),
     /// The rule library and its metadata.
     Rules {
         #[command(subcommand)]
@@ -139,6 +153,9 @@ pub fn main() -> i32 {
         Command::Scan(a) => scan::run(a),
         Command::Snapshot(a) => snapshot::run(a),
         Command::Sweep(a) => sweep::run(a),
+        Command::Quarantine(a) => quarantine::run(a),
+        Command::Release(a) => release::run(a),
+        Command::Lockdown(a) => lockdown::run(a),
         Command::Rules { action, common } => rules::run_rules(action, &common),
         Command::Config { action } => rules::run_config(action),
     };
