@@ -89,16 +89,27 @@ fn old_keys_then_role_sessions_then_passwords_everyone_else_excluded() {
         issued_before: T,
         reset_required: &reset,
     });
-    let lines: Vec<String> = p.steps.iter().map(Step::call_line).collect();
+    let got: Vec<(&str, &serde_json::Value)> = p
+        .steps
+        .iter()
+        .map(|s| (s.api_call.as_str(), &s.params))
+        .collect();
+    let doc = policies::text(&policies::deny_sessions_before(T));
     assert_eq!(
-        lines,
+        got,
         [
-            r#"iam:UpdateAccessKey {"UserName":"alice","AccessKeyId":"AKIAOLD0000000000001","Status":"Inactive"}"#.to_owned(),
-            format!(
-                r#"iam:PutRolePolicy {{"RoleName":"deploy","PolicyName":"trailguard-lockdown","PolicyDocument":{}}}"#,
-                serde_json::Value::String(policies::text(&policies::deny_sessions_before(T)))
+            (
+                "iam:UpdateAccessKey",
+                &json!({"UserName": "alice", "AccessKeyId": "AKIAOLD0000000000001", "Status": "Inactive"})
             ),
-            r#"iam:UpdateLoginProfile {"UserName":"alice","PasswordResetRequired":true}"#.to_owned(),
+            (
+                "iam:PutRolePolicy",
+                &json!({"RoleName": "deploy", "PolicyName": "trailguard-lockdown", "PolicyDocument": doc})
+            ),
+            (
+                "iam:UpdateLoginProfile",
+                &json!({"UserName": "alice", "PasswordResetRequired": true})
+            ),
         ]
     );
     let ex: Vec<(String, &str)> = p

@@ -62,7 +62,10 @@ pub fn release(entry: &Entry, current: &Observed, force: bool) -> ReleasePlan {
                 plan.steps.extend(undo(step, i));
             }
         } else {
-            plan.differences.push(describe_change(step, &now));
+            let d = describe_change(step, &now);
+            if !plan.differences.contains(&d) {
+                plan.differences.push(d);
+            }
             if force && now != step.before {
                 plan.steps.extend(undo(step, i));
             }
@@ -352,7 +355,9 @@ fn undo_tags(step: &Step, name_key: &str, untag: &str, tag: &str) -> Vec<Step> {
             .join(", "),
         v => v.as_str().unwrap_or("").to_owned(),
     };
-    let (absent, had): (Vec<_>, Vec<_>) = before.iter().partition(|(_, v)| v.is_null());
+    let mut entries: Vec<(&String, &Value)> = before.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    let (absent, had): (Vec<_>, Vec<_>) = entries.into_iter().partition(|(_, v)| v.is_null());
     let mut out = Vec::new();
     if !absent.is_empty() {
         let keys: Vec<&String> = absent.iter().map(|(k, _)| *k).collect();
