@@ -13,6 +13,7 @@ use super::journal::Entry;
 use super::state::Observed;
 use super::{Step, StepStatus, POLICY_NAME};
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 
 /// What a release would do.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -30,15 +31,12 @@ pub struct ReleasePlan {
 pub fn release(entry: &Entry, current: &Observed, force: bool) -> ReleasePlan {
     let mut plan = ReleasePlan::default();
     new_things(entry, current, &mut plan.differences);
+    // What the undo steps planned so far will leave each thing at: a thing
+    // changed by two quarantine steps (a re-run, `--deny-all` after a
+    // session deny) is compared with that, not with the current state.
+    let mut will_be: BTreeMap<String, Value> = BTreeMap::new();
     for (i, step) in entry.steps.iter().enumerate().rev() {
         if step.status != StepStatus::Done {
-            continue;
-        }
-        let restored = entry
-            .release_steps
-            .iter()
-            .any(|r| r.undoes == Some(i) && r.status == StepStatus::Done);
-        if restored {
             continue;
         }
         if let Some(note) = kept(step) {
@@ -47,7 +45,16 @@ pub fn release(entry: &Entry, current: &Observed, force: bool) -> ReleasePlan {
             }
             continue;
         }
-        let Some(now) = current_value(step, current) else {
+        let key = subject(step);
+        let restored = entry
+            .release_steps
+            .iter()
+            .any(|r| r.undoes == Some(i) && r.status == StepStatus::Done);
+        let simulated = will_be.insert(key, step.before.clone());
+        if restored || simulated.as_ref() == Some(&step.before) {
+            continue;
+        }
+        let Some(now) = simulated.or_else(|| current_value(step, current)) else {
             plan.differences.push(format!(
                 "{} no longer exists (quarantine step: {})",
                 subject(step),
@@ -179,7 +186,7 @@ pub fn current_value(step: &Step, current: &Observed) -> Option<Value> {
     }
 }
 
-fn tags_now(step: &Step, tags: &std::collections::BTreeMap<String, String>) -> Value {
+fn tags_now(step: &Step, tags: &BTreeMap<String, String>) -> Value {
     let mut m = Map::new();
     if let Some(after) = step.after.get("Tags").and_then(Value::as_object) {
         for k in after.keys() {

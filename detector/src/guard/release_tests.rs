@@ -225,3 +225,68 @@ fn an_instance_goes_back_to_its_groups_and_keeps_its_snapshots() {
         ["network interface eni-01 is now in sg-open, not in the isolation group sg-iso the quarantine put it in"]
     );
 }
+
+#[test]
+fn a_thing_changed_by_two_quarantine_runs_is_restored_to_the_first_state() {
+    use crate::guard::state::RoleState;
+    let role = RoleState {
+        arn: "arn:aws:iam::111122223333:role/deploy".into(),
+        name: "deploy".into(),
+        path: "/".into(),
+        policy: None,
+        tags: BTreeMap::new(),
+    };
+    let t = Target::parse(&role.arn, None).expect("t");
+    let mut e = done_entry(&t, &Observed::Role(role.clone()), &opts());
+    let session_doc = e.steps[0].after["PolicyDocument"].clone();
+    // A second run with --deny-all upgraded the policy.
+    let tagged: BTreeMap<String, String> = e.steps[1].after["Tags"]
+        .as_object()
+        .expect("tags")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned()))
+        .collect();
+    let upgraded = RoleState {
+        policy: Some(session_doc),
+        tags: tagged.clone(),
+        ..role.clone()
+    };
+    let freeze = plan::Options {
+        deny_all: true,
+        ..opts()
+    };
+    let mut more = plan::quarantine(&t, &Observed::Role(upgraded), &freeze);
+    for s in &mut more {
+        s.status = StepStatus::Done;
+    }
+    e.steps.extend(more);
+    let now = RoleState {
+        policy: Some(crate::guard::policies::deny_all()),
+        tags: tagged,
+        ..role
+    };
+    let r = release(&e, &Observed::Role(now), false);
+    assert_eq!(r.differences, Vec::<String>::new());
+    let got: Vec<&str> = r.steps.iter().map(|s| s.api_call.as_str()).collect();
+    assert_eq!(
+        got,
+        ["iam:PutRolePolicy", "iam:UntagRole", "iam:DeleteRolePolicy"]
+    );
+}
+
+#[test]
+fn a_key_deactivated_twice_is_reactivated_once_without_a_false_difference() {
+    let (mut e, now) = user_entry();
+    // Someone reactivated key 1; a second quarantine run deactivated it again.
+    let mut again = plan::deactivate_key("alice", "AKIAALICE0000000001");
+    again.status = StepStatus::Done;
+    e.steps.push(again);
+    let r = release(&e, &Observed::User(now), false);
+    assert_eq!(r.differences, Vec::<String>::new());
+    let reactivations = r
+        .steps
+        .iter()
+        .filter(|s| s.param("AccessKeyId") == "AKIAALICE0000000001")
+        .count();
+    assert_eq!(reactivations, 1);
+}
