@@ -133,7 +133,11 @@ impl FaultProxy {
 
     /// `service:Operation@region` of every request seen, in arrival order.
     pub fn seen(&self) -> Vec<String> {
-        self.state.seen.lock().map(|s| s.clone()).unwrap_or_default()
+        self.state
+            .seen
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -202,7 +206,9 @@ fn read_request(r: &mut impl BufRead) -> io::Result<Option<Request>> {
     let header = |name: &str| {
         lines.iter().skip(1).find_map(|l| {
             let (k, v) = l.split_once(':')?;
-            k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_owned())
         })
     };
     let body = match (header("content-length"), header("transfer-encoding")) {
@@ -214,7 +220,10 @@ fn read_request(r: &mut impl BufRead) -> io::Result<Option<Request>> {
         }
         _ => Vec::new(),
     };
-    let target = lines.first().and_then(|l| l.split(' ').nth(1)).unwrap_or("");
+    let target = lines
+        .first()
+        .and_then(|l| l.split(' ').nth(1))
+        .unwrap_or("");
     let query = target.split_once('?').map_or("", |(_, q)| q);
     let amz_target = header("x-amz-target");
     let op = match &amz_target {
@@ -225,7 +234,13 @@ fn read_request(r: &mut impl BufRead) -> io::Result<Option<Request>> {
     };
     let scope = header("authorization").unwrap_or_default();
     let (region, service) = credential_scope(&scope);
-    let framing = ["connection", "content-length", "transfer-encoding", "keep-alive", "expect"];
+    let framing = [
+        "connection",
+        "content-length",
+        "transfer-encoding",
+        "keep-alive",
+        "expect",
+    ];
     let head = lines
         .into_iter()
         .enumerate()

@@ -52,7 +52,15 @@ pub fn account(plant: bool) -> (Moto, Clean, Option<Planted>) {
 /// `endpoint`; returns the output and its findings.
 pub fn scan(endpoint: &str, extra: &[&str]) -> (Output, Vec<Value>) {
     let cfg = seed::config_path().display().to_string();
-    let mut args = vec!["scan", "--format", "json", "--config", &cfg, "--lookback", "0"];
+    let mut args = vec![
+        "scan",
+        "--format",
+        "json",
+        "--config",
+        &cfg,
+        "--lookback",
+        "0",
+    ];
     args.extend_from_slice(extra);
     let out = trailguard_at(endpoint, &args);
     let findings = json_lines(&out);
@@ -86,6 +94,9 @@ pub fn describe(f: &Value) -> String {
     )
 }
 
+/// (rule id, principal ARN, extra condition, what it means).
+type Expectation<'a> = (&'a str, &'a str, &'a dyn Fn(&Value) -> bool, &'a str);
+
 /// The planted backdoors no finding reports (empty: all found), each as
 /// "what was expected". Every backdoor must be at least medium.
 pub fn backdoor_misses(findings: &[Value], p: &Planted) -> Vec<String> {
@@ -97,13 +108,43 @@ pub fn backdoor_misses(findings: &[Value], p: &Planted) -> Vec<String> {
     };
     let outside = |f: &Value| s(f, "summary").contains(crate::OUTSIDE_ACCOUNT);
     let oidc = |f: &Value| s(f, "summary").contains(&p.oidc_provider);
-    let checks: [(&str, &str, &dyn Fn(&Value) -> bool, &str); 6] = [
-        ("posture-unexpected-admin", &p.admin_user, &any, "backup-admin is an unexpected admin"),
-        ("posture-console-user-without-mfa", &p.admin_user, &any, "backup-admin has a console password and no MFA"),
-        ("posture-access-key-hygiene", &alice, &two_keys, "alice has two active access keys (one finding lists both)"),
-        ("posture-role-trusts-outside", &p.outside_role, &outside, "ops-audit trusts 999988887777"),
-        ("posture-role-trusts-outside", &p.oidc_role, &oidc, "github-deploy trusts the planted OIDC provider with no :sub condition"),
-        ("posture-unexpected-admin", &p.oidc_role, &any, "github-deploy is an unexpected admin"),
+    let checks: [Expectation; 6] = [
+        (
+            "posture-unexpected-admin",
+            &p.admin_user,
+            &any,
+            "backup-admin is an unexpected admin",
+        ),
+        (
+            "posture-console-user-without-mfa",
+            &p.admin_user,
+            &any,
+            "backup-admin has a console password and no MFA",
+        ),
+        (
+            "posture-access-key-hygiene",
+            &alice,
+            &two_keys,
+            "alice has two active access keys (one finding lists both)",
+        ),
+        (
+            "posture-role-trusts-outside",
+            &p.outside_role,
+            &outside,
+            "ops-audit trusts 999988887777",
+        ),
+        (
+            "posture-role-trusts-outside",
+            &p.oidc_role,
+            &oidc,
+            "github-deploy trusts the planted OIDC provider with no :sub condition",
+        ),
+        (
+            "posture-unexpected-admin",
+            &p.oidc_role,
+            &any,
+            "github-deploy is an unexpected admin",
+        ),
     ];
     checks
         .into_iter()
@@ -115,9 +156,7 @@ pub fn backdoor_misses(findings: &[Value], p: &Planted) -> Vec<String> {
                     && pred(f)
             })
         })
-        .map(|(rule, who, _, what)| {
-            format!("{what}: no {rule} finding (>= medium) on {who}")
-        })
+        .map(|(rule, who, _, what)| format!("{what}: no {rule} finding (>= medium) on {who}"))
         .collect()
 }
 

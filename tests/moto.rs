@@ -182,8 +182,18 @@ fn wait_limited(mut child: Child, limit: Duration, what: &str) -> Output {
             buf
         })
     };
-    let out = pipe(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let err = pipe(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let out = pipe(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = pipe(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let start = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait for trailguard") {

@@ -98,7 +98,10 @@ impl Planted {
         let attached = |owner: &str, p: &str| format!("{owner}#attached/{p}");
         [
             ("user", self.admin_user.clone()),
-            ("login_profile", format!("{}#login-profile", self.admin_user)),
+            (
+                "login_profile",
+                format!("{}#login-profile", self.admin_user),
+            ),
             ("access_key", self.admin_key.clone()),
             (
                 "policy_attachment",
@@ -185,7 +188,10 @@ async fn key(iam: &Iam, name: &str) -> (String, String) {
         &format!("access key of {name}"),
     );
     let k = out.access_key().expect("CreateAccessKey returns the key");
-    (k.access_key_id().to_owned(), k.secret_access_key().to_owned())
+    (
+        k.access_key_id().to_owned(),
+        k.secret_access_key().to_owned(),
+    )
 }
 
 async fn role(iam: &Iam, name: &str, trust_policy: String) -> String {
@@ -238,7 +244,10 @@ async fn humans(iam: &Iam) {
         mfa(iam, h).await;
     }
     for h in HUMANS {
-        let req = iam.add_user_to_group().group_name("developers").user_name(h);
+        let req = iam
+            .add_user_to_group()
+            .group_name("developers")
+            .user_name(h);
         must(req.send().await, &format!("{h} into developers"));
     }
     attach_user(iam, "breakglass", ADMIN_POLICY).await;
@@ -290,7 +299,10 @@ async fn ec2(moto: &Moto) -> (String, String) {
         .first()
         .and_then(|i| i.instance_id())
         .expect("RunInstances returns the instance");
-    (id.to_owned(), kp.key_pair_id().unwrap_or_default().to_owned())
+    (
+        id.to_owned(),
+        kp.key_pair_id().unwrap_or_default().to_owned(),
+    )
 }
 
 /// Builds the clean account (see the module docs).

@@ -89,8 +89,14 @@ fn unmatched_requests_are_forwarded_unchanged_with_connection_close() {
     assert_eq!(status, 200, "{answer}");
     assert!(answer.contains("\r\nConnection: close\r\n"), "{answer}");
     assert!(!answer.contains("keep-alive"), "{answer}");
-    assert!(answer.contains("POST / HTTP/1.1\nHost: iam.amazonaws.com\n"), "{answer}");
-    assert!(answer.contains("\nConnection: close\n"), "upstream saw: {answer}");
+    assert!(
+        answer.contains("POST / HTTP/1.1\nHost: iam.amazonaws.com\n"),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("\nConnection: close\n"),
+        "upstream saw: {answer}"
+    );
     assert!(answer.ends_with(&format!("\n\n{body}")), "{answer}");
     assert_eq!((p.forwarded(), p.served(0)), (1, 0));
     assert_eq!(p.seen(), vec!["iam:ListUsers@us-east-1".to_owned()]);
@@ -123,7 +129,11 @@ fn throttling_serves_the_first_n_then_forwards() {
         .collect();
     let codes: Vec<u16> = answers.iter().map(|a| a.0).collect();
     assert_eq!(codes, vec![400, 400, 200, 200]);
-    assert!(answers[0].1.contains("<Code>Throttling</Code>"), "{}", answers[0].1);
+    assert!(
+        answers[0].1.contains("<Code>Throttling</Code>"),
+        "{}",
+        answers[0].1
+    );
     assert_eq!((p.forwarded(), p.served(0)), (2, 2));
 }
 
@@ -136,7 +146,10 @@ fn a_region_rule_faults_only_that_region_of_that_service() {
     let body = "Action=DescribeInstances&Version=2016-11-15";
     let (status, answer) = send(&p, &query_post("eu-west-1", "ec2", body));
     assert_eq!(status, 401, "{answer}");
-    assert!(answer.contains("<Response><Errors><Error><Code>OptInRequired</Code>"), "{answer}");
+    assert!(
+        answer.contains("<Response><Errors><Error><Code>OptInRequired</Code>"),
+        "{answer}"
+    );
     assert_eq!(send(&p, &query_post("us-east-1", "ec2", body)).0, 200);
     let iam = "Action=ListUsers&Version=2010-05-08";
     assert_eq!(send(&p, &query_post("eu-west-1", "iam", iam)).0, 200);
@@ -157,7 +170,10 @@ fn json_protocol_calls_match_on_their_target_header() {
     );
     let (status, answer) = send(&p, &raw);
     assert_eq!(status, 403, "{answer}");
-    assert!(answer.contains(r#""__type":"AccessDeniedException""#), "{answer}");
+    assert!(
+        answer.contains(r#""__type":"AccessDeniedException""#),
+        "{answer}"
+    );
     assert_eq!(p.served(0), 1);
 }
 
@@ -184,6 +200,9 @@ fn credential_scope_and_form_values_are_parsed() {
     let a = "AWS4-HMAC-SHA256 Credential=testing/20260101/ap-south-2/ec2/aws4_request, SignedHeaders=host, Signature=ab";
     assert_eq!(credential_scope(a), ("ap-south-2".into(), "ec2".into()));
     assert_eq!(credential_scope(""), (String::new(), String::new()));
-    assert_eq!(form_value("Version=1&Action=ListUsers", "Action").as_deref(), Some("ListUsers"));
+    assert_eq!(
+        form_value("Version=1&Action=ListUsers", "Action").as_deref(),
+        Some("ListUsers")
+    );
     assert_eq!(form_value("Actions=x", "Action"), None);
 }

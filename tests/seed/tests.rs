@@ -39,31 +39,71 @@ fn the_seed_builds_the_account_it_describes_in_moto() {
     let planted = rt.block_on(plant_backdoors(&moto));
     rt.block_on(async {
         let iam = Iam::new(&moto.sdk().await);
-        let keys = must(iam.list_access_keys().user_name("alice").send().await, "keys");
-        let ids: Vec<&str> = keys.access_key_metadata().iter().filter_map(|k| k.access_key_id()).collect();
+        let keys = must(
+            iam.list_access_keys().user_name("alice").send().await,
+            "keys",
+        );
+        let ids: Vec<&str> = keys
+            .access_key_metadata()
+            .iter()
+            .filter_map(|k| k.access_key_id())
+            .collect();
         assert_eq!(ids.len(), 2, "{ids:?}");
-        assert!(ids.contains(&clean.alice_key.as_str()) && ids.contains(&planted.alice_second_key.as_str()));
+        assert!(
+            ids.contains(&clean.alice_key.as_str())
+                && ids.contains(&planted.alice_second_key.as_str())
+        );
         let used = |id: String| {
             let iam = iam.clone();
             async move {
-                let out = must(iam.get_access_key_last_used().access_key_id(id).send().await, "last used");
-                out.access_key_last_used().and_then(|u| u.last_used_date()).is_some()
+                let out = must(
+                    iam.get_access_key_last_used()
+                        .access_key_id(id)
+                        .send()
+                        .await,
+                    "last used",
+                );
+                out.access_key_last_used()
+                    .and_then(|u| u.last_used_date())
+                    .is_some()
             }
         };
-        assert!(used(clean.alice_key.clone()).await, "alice's first key is used");
-        assert!(!used(planted.alice_second_key.clone()).await, "the planted key is not");
+        assert!(
+            used(clean.alice_key.clone()).await,
+            "alice's first key is used"
+        );
+        assert!(
+            !used(planted.alice_second_key.clone()).await,
+            "the planted key is not"
+        );
         for h in HUMANS.iter().chain(&["breakglass"]) {
             let mfa = must(iam.list_mfa_devices().user_name(*h).send().await, "mfa");
             assert_eq!(mfa.mfa_devices().len(), 1, "{h} has MFA");
         }
-        let admin_mfa = must(iam.list_mfa_devices().user_name("backup-admin").send().await, "mfa");
+        let admin_mfa = must(
+            iam.list_mfa_devices()
+                .user_name("backup-admin")
+                .send()
+                .await,
+            "mfa",
+        );
         assert!(admin_mfa.mfa_devices().is_empty());
-        let providers = must(iam.list_open_id_connect_providers().send().await, "providers");
-        let arns: Vec<&str> = providers.open_id_connect_provider_list().iter().filter_map(|p| p.arn()).collect();
+        let providers = must(
+            iam.list_open_id_connect_providers().send().await,
+            "providers",
+        );
+        let arns: Vec<&str> = providers
+            .open_id_connect_provider_list()
+            .iter()
+            .filter_map(|p| p.arn())
+            .collect();
         assert_eq!(arns, vec![planted.oidc_provider.as_str()]);
         let policy = must(iam.get_account_password_policy().send().await, "policy");
         let p = policy.password_policy().expect("policy");
-        assert_eq!((p.minimum_password_length(), p.password_reuse_prevention()), (Some(14), Some(24)));
+        assert_eq!(
+            (p.minimum_password_length(), p.password_reuse_prevention()),
+            (Some(14), Some(24))
+        );
     });
     assert!(clean.instance_id.starts_with("i-"), "{}", clean.instance_id);
     assert!(!clean.key_pair_id.is_empty());

@@ -20,19 +20,32 @@ fn behind_proxy(rules: Vec<Rule>) -> (Moto, Planted, FaultProxy) {
 }
 
 /// Problems with a scan that should be a partial result naming each of `names`.
-fn partial_problems(out: &std::process::Output, findings: &[Value], p: &Planted, names: &[&str]) -> Vec<String> {
+fn partial_problems(
+    out: &std::process::Output,
+    findings: &[Value],
+    p: &Planted,
+    names: &[&str],
+) -> Vec<String> {
     let mut problems = Vec::new();
     let code = exit_code(out);
     if code != 0 && code != 1 {
-        problems.push(format!("exit {code}, want 0 or 1 (a partial result is not fatal)"));
+        problems.push(format!(
+            "exit {code}, want 0 or 1 (a partial result is not fatal)"
+        ));
     }
     let partial = partial_lines(out);
     for n in names {
         if !partial.iter().any(|l| l.contains(n)) {
-            problems.push(format!("no `trailguard: partial result:` line naming {n}; partial lines: {partial:?}"));
+            problems.push(format!(
+                "no `trailguard: partial result:` line naming {n}; partial lines: {partial:?}"
+            ));
         }
     }
-    problems.extend(backdoor_misses(findings, p).into_iter().map(|m| format!("lost finding: {m}")));
+    problems.extend(
+        backdoor_misses(findings, p)
+            .into_iter()
+            .map(|m| format!("lost finding: {m}")),
+    );
     problems
 }
 
@@ -47,23 +60,41 @@ fn assert_no_problems(problems: &[String], out: &std::process::Output) {
 
 #[test]
 fn access_denied_on_the_password_policy_is_a_partial_result_not_a_finding() {
-    let (_moto, planted, proxy) = behind_proxy(vec![Rule::op("GetAccountPasswordPolicy", Fault::AccessDenied)]);
+    let (_moto, planted, proxy) = behind_proxy(vec![Rule::op(
+        "GetAccountPasswordPolicy",
+        Fault::AccessDenied,
+    )]);
     let (out, findings) = scan(&proxy.endpoint, &[]);
-    assert!(proxy.served(0) > 0, "trailguard never called GetAccountPasswordPolicy; calls: {:?}", proxy.seen());
+    assert!(
+        proxy.served(0) > 0,
+        "trailguard never called GetAccountPasswordPolicy; calls: {:?}",
+        proxy.seen()
+    );
     let mut problems = partial_problems(&out, &findings, &planted, &["GetAccountPasswordPolicy"]);
     // The policy exists and is strong; not knowing it is a gap, not "no password policy".
     for f in of_rule(&findings, "posture-password-policy-weak") {
-        problems.push(format!("a denied read was reported as a weak/missing policy: {}", s(f, "summary")));
+        problems.push(format!(
+            "a denied read was reported as a weak/missing policy: {}",
+            s(f, "summary")
+        ));
     }
     assert_no_problems(&problems, &out);
 }
 
 #[test]
 fn access_denied_on_ssh_keys_is_a_partial_result() {
-    let (_moto, planted, proxy) = behind_proxy(vec![Rule::op("ListSSHPublicKeys", Fault::AccessDenied)]);
+    let (_moto, planted, proxy) =
+        behind_proxy(vec![Rule::op("ListSSHPublicKeys", Fault::AccessDenied)]);
     let (out, findings) = scan(&proxy.endpoint, &[]);
-    assert!(proxy.served(0) > 0, "trailguard never called ListSSHPublicKeys; calls: {:?}", proxy.seen());
-    assert_no_problems(&partial_problems(&out, &findings, &planted, &["ListSSHPublicKeys"]), &out);
+    assert!(
+        proxy.served(0) > 0,
+        "trailguard never called ListSSHPublicKeys; calls: {:?}",
+        proxy.seen()
+    );
+    assert_no_problems(
+        &partial_problems(&out, &findings, &planted, &["ListSSHPublicKeys"]),
+        &out,
+    );
 }
 
 #[test]
@@ -72,10 +103,28 @@ fn throttling_on_the_first_three_attempts_still_gives_the_complete_result() {
     let (moto, _planted, proxy) = behind_proxy(vec![Rule::op(OP, Fault::Throttling(3))]);
     let (direct, direct_findings) = scan(&moto.endpoint, &[]);
     let (out, findings) = scan(&proxy.endpoint, &[]);
-    assert_eq!(proxy.served(0), 3, "three throttled attempts of {OP}; calls: {:?}", proxy.seen());
-    assert_eq!(exit_code(&out), exit_code(&direct), "stderr:\n{}", stderr_lines(&out).join("\n"));
-    assert_eq!(partial_lines(&out), partial_lines(&direct), "throttling left a gap");
-    assert_eq!(finding_keys(&findings), finding_keys(&direct_findings), "throttling changed the findings");
+    assert_eq!(
+        proxy.served(0),
+        3,
+        "three throttled attempts of {OP}; calls: {:?}",
+        proxy.seen()
+    );
+    assert_eq!(
+        exit_code(&out),
+        exit_code(&direct),
+        "stderr:\n{}",
+        stderr_lines(&out).join("\n")
+    );
+    assert_eq!(
+        partial_lines(&out),
+        partial_lines(&direct),
+        "throttling left a gap"
+    );
+    assert_eq!(
+        finding_keys(&findings),
+        finding_keys(&direct_findings),
+        "throttling changed the findings"
+    );
 }
 
 #[test]
@@ -88,7 +137,11 @@ fn a_disabled_ec2_region_is_a_partial_result_naming_the_region() {
     let regions = ["--regions", "us-east-1,eu-west-1,ap-southeast-2"];
     let (out, findings) = scan(&proxy.endpoint, &regions);
     for (i, r) in ["eu-west-1", "ap-southeast-2"].iter().enumerate() {
-        assert!(proxy.served(i) > 0, "trailguard never called EC2 in {r}; calls: {:?}", proxy.seen());
+        assert!(
+            proxy.served(i) > 0,
+            "trailguard never called EC2 in {r}; calls: {:?}",
+            proxy.seen()
+        );
     }
     let names = ["eu-west-1", "ap-southeast-2"];
     assert_no_problems(&partial_problems(&out, &findings, &planted, &names), &out);
@@ -104,18 +157,36 @@ fn a_snapshot_with_a_gap_records_it() {
     let dir = trailguard_e2e::tempdir();
     let path = dir.path().join("inv.json");
     let p = path.display().to_string();
-    let out = trailguard_at(&proxy.endpoint, &["snapshot", "-o", &p, "--regions", "us-east-1,eu-west-1"]);
+    let out = trailguard_at(
+        &proxy.endpoint,
+        &["snapshot", "-o", &p, "--regions", "us-east-1,eu-west-1"],
+    );
     let code = exit_code(&out);
-    assert!(code != 2, "a gap is not fatal; stderr:\n{}", stderr_lines(&out).join("\n"));
-    let inv: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("snapshot written")).expect("JSON");
+    assert!(
+        code != 2,
+        "a gap is not fatal; stderr:\n{}",
+        stderr_lines(&out).join("\n")
+    );
+    let inv: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("snapshot written"))
+            .expect("JSON");
     let gaps = inv["gaps"].to_string();
-    assert!(inv["gaps"].as_array().is_some_and(|g| !g.is_empty()), "no gaps recorded: {gaps}");
+    assert!(
+        inv["gaps"].as_array().is_some_and(|g| !g.is_empty()),
+        "no gaps recorded: {gaps}"
+    );
     for n in ["GetAccountPasswordPolicy", "eu-west-1"] {
         assert!(gaps.contains(n), "no gap names {n}: {gaps}");
     }
-    assert!(!partial_lines(&out).is_empty(), "the gaps are reported on stderr too");
+    assert!(
+        !partial_lines(&out).is_empty(),
+        "the gaps are reported on stderr too"
+    );
     let users = inv["users"].as_array().map_or(0, Vec::len);
-    assert!(users >= 5, "the rest of the inventory is there: {users} users");
+    assert!(
+        users >= 5,
+        "the rest of the inventory is there: {users} users"
+    );
 }
 
 #[test]
@@ -127,10 +198,23 @@ fn a_dead_endpoint_is_fatal_with_a_message() {
     let code = exit_code(&out); // panics on a panic or a signal
     let stderr = stderr_lines(&out);
     assert_eq!(code, 2, "stderr:\n{}", stderr.join("\n"));
-    assert!(out.stdout.is_empty(), "no findings from nowhere: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.stdout.is_empty(),
+        "no findings from nowhere: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let said = stderr.iter().any(|l| {
-        l.starts_with("trailguard: ") && (l.contains(&port.to_string()) || l.to_lowercase().contains("connect"))
+        l.starts_with("trailguard: ")
+            && (l.contains(&port.to_string()) || l.to_lowercase().contains("connect"))
     });
-    assert!(said, "stderr should say the endpoint cannot be reached:\n{}", stderr.join("\n"));
-    assert!(started.elapsed().as_secs() < 120, "took {:?}", started.elapsed());
+    assert!(
+        said,
+        "stderr should say the endpoint cannot be reached:\n{}",
+        stderr.join("\n")
+    );
+    assert!(
+        started.elapsed().as_secs() < 120,
+        "took {:?}",
+        started.elapsed()
+    );
 }

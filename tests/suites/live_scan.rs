@@ -32,15 +32,33 @@ fn scan_finds_every_planted_backdoor_and_nothing_on_clean_principals() {
     let (moto, _clean, planted) = account(true);
     let planted = planted.expect("planted");
     let (out, findings) = scan(&moto.endpoint, &[]);
-    assert_eq!(exit_code(&out), 1, "findings at or above info: exit 1\nstderr:\n{}", stderr_lines(&out).join("\n"));
+    assert_eq!(
+        exit_code(&out),
+        1,
+        "findings at or above info: exit 1\nstderr:\n{}",
+        stderr_lines(&out).join("\n")
+    );
     assert_running_as(&out);
     let all: Vec<String> = findings.iter().map(describe).collect();
     let misses = backdoor_misses(&findings, &planted);
-    assert!(misses.is_empty(), "backdoors not found:\n{}\nfindings:\n{}", misses.join("\n"), all.join("\n"));
+    assert!(
+        misses.is_empty(),
+        "backdoors not found:\n{}\nfindings:\n{}",
+        misses.join("\n"),
+        all.join("\n")
+    );
     let false_pos = clean_violations(&findings, Some(&planted));
-    assert!(false_pos.is_empty(), "findings on clean principals:\n{}", false_pos.join("\n"));
+    assert!(
+        false_pos.is_empty(),
+        "findings on clean principals:\n{}",
+        false_pos.join("\n")
+    );
     let gaps = unexplained_partials(&out);
-    assert!(gaps.is_empty(), "partial result against a healthy emulator:\n{}", gaps.join("\n"));
+    assert!(
+        gaps.is_empty(),
+        "partial result against a healthy emulator:\n{}",
+        gaps.join("\n")
+    );
 }
 
 #[test]
@@ -49,7 +67,10 @@ fn the_precise_false_positives_that_must_not_happen() {
     let (moto, clean, _planted) = account(true);
     let (_, findings) = scan(&moto.endpoint, &[]);
     let names = |rule: &str| -> Vec<String> {
-        of_rule(&findings, rule).iter().map(|f| actor_arn(f).to_owned()).collect()
+        of_rule(&findings, rule)
+            .iter()
+            .map(|f| actor_arn(f).to_owned())
+            .collect()
     };
     let no_mfa = names("posture-console-user-without-mfa");
     for h in HUMANS.iter().chain(&["breakglass"]) {
@@ -57,19 +78,35 @@ fn the_precise_false_positives_that_must_not_happen() {
     }
     let admins = names("posture-unexpected-admin");
     for ok in [user_arn("breakglass"), role_arn("terraform-deploy")] {
-        assert!(!admins.contains(&ok), "{ok} is listed in the config: {admins:?}");
+        assert!(
+            !admins.contains(&ok),
+            "{ok} is listed in the config: {admins:?}"
+        );
     }
     let trusts = names("posture-role-trusts-outside");
     for ok in ["app-lambda", "terraform-deploy", "partner-readonly"] {
-        assert!(!trusts.contains(&role_arn(ok)), "{ok} trusts only a service, itself or 444455556666: {trusts:?}");
+        assert!(
+            !trusts.contains(&role_arn(ok)),
+            "{ok} trusts only a service, itself or 444455556666: {trusts:?}"
+        );
     }
     let keys = of_rule(&findings, "posture-access-key-hygiene");
     let on_first_key: Vec<&&Value> = keys
         .iter()
-        .filter(|f| f["resources"].as_array().is_some_and(|r| r.len() == 2 && r[0] == clean.alice_key.as_str()))
+        .filter(|f| {
+            f["resources"]
+                .as_array()
+                .is_some_and(|r| r.len() == 2 && r[0] == clean.alice_key.as_str())
+        })
         .collect();
-    assert!(on_first_key.is_empty(), "alice's used key has no problem of its own: {on_first_key:?}");
-    assert!(of_rule(&findings, "posture-password-policy-weak").is_empty(), "the password policy is CIS-strength");
+    assert!(
+        on_first_key.is_empty(),
+        "alice's used key has no problem of its own: {on_first_key:?}"
+    );
+    assert!(
+        of_rule(&findings, "posture-password-policy-weak").is_empty(),
+        "the password policy is CIS-strength"
+    );
 }
 
 #[test]
@@ -86,12 +123,27 @@ fn a_clean_account_has_no_high_or_critical_finding() {
         .filter(|f| !(s(f, "rule_id") == "posture-root-without-mfa" && actor_arn(f) == root_arn()))
         .map(describe)
         .collect();
-    assert!(serious.is_empty(), "high/critical on a clean account:\n{}", serious.join("\n"));
+    assert!(
+        serious.is_empty(),
+        "high/critical on a clean account:\n{}",
+        serious.join("\n")
+    );
     let false_pos = clean_violations(&findings, None);
-    assert!(false_pos.is_empty(), "findings on clean principals:\n{}", false_pos.join("\n"));
+    assert!(
+        false_pos.is_empty(),
+        "findings on clean principals:\n{}",
+        false_pos.join("\n")
+    );
     for f in &findings {
-        assert!(f["event_ids"].as_array().is_some_and(Vec::is_empty), "posture findings have no events: {f}");
+        assert!(
+            f["event_ids"].as_array().is_some_and(Vec::is_empty),
+            "posture findings have no events: {f}"
+        );
     }
     let calls = api_calls(&out);
-    assert!(calls.is_some_and(|n| n > 0), "last stderr line should count API calls: {:?}", stderr_lines(&out).last());
+    assert!(
+        calls.is_some_and(|n| n > 0),
+        "last stderr line should count API calls: {:?}",
+        stderr_lines(&out).last()
+    );
 }

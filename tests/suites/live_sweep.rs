@@ -16,7 +16,12 @@ use trailguard_e2e::{exit_code, json_lines, s, stderr_lines};
 fn snapshot(moto: &Moto, path: &Path) -> Value {
     let p = path.display().to_string();
     let out = trailguard_at(&moto.endpoint, &["snapshot", "-o", &p]);
-    assert_eq!(exit_code(&out), 0, "snapshot: stderr:\n{}", stderr_lines(&out).join("\n"));
+    assert_eq!(
+        exit_code(&out),
+        0,
+        "snapshot: stderr:\n{}",
+        stderr_lines(&out).join("\n")
+    );
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{p}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{p} is not JSON: {e}"))
 }
@@ -40,21 +45,38 @@ fn sweep(moto: &Moto, args: &[&str]) -> (std::process::Output, Vec<Value>) {
 }
 
 fn kind_ids(changes: &[Value]) -> BTreeSet<(String, String)> {
-    changes.iter().map(|c| (s(c, "kind").to_owned(), s(c, "id").to_owned())).collect()
+    changes
+        .iter()
+        .map(|c| (s(c, "kind").to_owned(), s(c, "id").to_owned()))
+        .collect()
 }
 
 /// The baseline holds the clean account and no gap beyond moto's limits.
 fn check_baseline(base: &Value, clean: &Clean) {
     assert_eq!(s(base, "account_id"), trailguard_e2e::moto::MOTO_ACCOUNT);
-    let arns: Vec<&str> = base["users"].as_array().map(|u| u.iter().map(|x| s(x, "arn")).collect()).unwrap_or_default();
+    let arns: Vec<&str> = base["users"]
+        .as_array()
+        .map(|u| u.iter().map(|x| s(x, "arn")).collect())
+        .unwrap_or_default();
     for h in HUMANS.iter().chain(&["breakglass"]) {
-        assert!(arns.contains(&user_arn(h).as_str()), "{h} missing from the snapshot: {arns:?}");
+        assert!(
+            arns.contains(&user_arn(h).as_str()),
+            "{h} missing from the snapshot: {arns:?}"
+        );
     }
     let instances = base["instances"].to_string();
-    assert!(instances.contains(&clean.instance_id), "instance {} missing: {instances}", clean.instance_id);
+    assert!(
+        instances.contains(&clean.instance_id),
+        "instance {} missing: {instances}",
+        clean.instance_id
+    );
     let gaps: Vec<&Value> = base["gaps"]
         .as_array()
-        .map(|g| g.iter().filter(|x| !MOTO_UNIMPLEMENTED.contains(&s(x, "operation"))).collect())
+        .map(|g| {
+            g.iter()
+                .filter(|x| !MOTO_UNIMPLEMENTED.contains(&s(x, "operation")))
+                .collect()
+        })
         .unwrap_or_default();
     assert!(gaps.is_empty(), "the baseline has gaps: {gaps:?}");
 }
@@ -69,7 +91,12 @@ fn sweep_lists_exactly_the_planted_changes() {
     let planted = runtime().block_on(seed::plant_backdoors(&moto));
     let base = base_path.display().to_string();
     let (out, changes) = sweep(&moto, &["--since", &since, "--baseline", &base]);
-    assert_eq!(exit_code(&out), 1, "something is listed: exit 1\nstderr:\n{}", stderr_lines(&out).join("\n"));
+    assert_eq!(
+        exit_code(&out),
+        1,
+        "something is listed: exit 1\nstderr:\n{}",
+        stderr_lines(&out).join("\n")
+    );
     let got = kind_ids(&changes);
     let want = planted.changes();
     assert_eq!(
@@ -80,8 +107,14 @@ fn sweep_lists_exactly_the_planted_changes() {
         want.difference(&got).collect::<Vec<_>>()
     );
     for c in &changes {
-        assert!(!s(c, "containment").trim().is_empty(), "no containment step: {c}");
-        assert!(matches!(s(c, "change"), "added" | "created_since"), "planted items are new: {c}");
+        assert!(
+            !s(c, "containment").trim().is_empty(),
+            "no containment step: {c}"
+        );
+        assert!(
+            matches!(s(c, "change"), "added" | "created_since"),
+            "planted items are new: {c}"
+        );
     }
 }
 
@@ -94,8 +127,16 @@ fn sweep_of_an_unchanged_account_lists_nothing() {
     let since = sweep_start();
     let base = base_path.display().to_string();
     let (out, changes) = sweep(&moto, &["--since", &since, "--baseline", &base]);
-    assert_eq!(exit_code(&out), 0, "nothing listed: exit 0\nstderr:\n{}", stderr_lines(&out).join("\n"));
-    assert!(changes.is_empty(), "an unchanged account sweeps clean: {changes:?}");
+    assert_eq!(
+        exit_code(&out),
+        0,
+        "nothing listed: exit 0\nstderr:\n{}",
+        stderr_lines(&out).join("\n")
+    );
+    assert!(
+        changes.is_empty(),
+        "an unchanged account sweeps clean: {changes:?}"
+    );
 }
 
 #[test]
@@ -107,12 +148,22 @@ fn sweep_since_alone_lists_the_dated_planted_items_and_nothing_clean() {
     let since = sweep_start();
     let planted = runtime().block_on(seed::plant_backdoors(&moto));
     let (out, changes) = sweep(&moto, &["--since", &since]);
-    assert_eq!(exit_code(&out), 1, "stderr:\n{}", stderr_lines(&out).join("\n"));
+    assert_eq!(
+        exit_code(&out),
+        1,
+        "stderr:\n{}",
+        stderr_lines(&out).join("\n")
+    );
     let got = kind_ids(&changes);
     let all = planted.changes();
     let dated: BTreeSet<(String, String)> = all
         .iter()
-        .filter(|(k, _)| matches!(k.as_str(), "user" | "login_profile" | "access_key" | "role" | "provider"))
+        .filter(|(k, _)| {
+            matches!(
+                k.as_str(),
+                "user" | "login_profile" | "access_key" | "role" | "provider"
+            )
+        })
         .cloned()
         .collect();
     let extra: Vec<_> = got.difference(&all).collect();
