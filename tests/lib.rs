@@ -388,6 +388,17 @@ pub const PLANNED_RULES: &[&str] = &[
     "corr-mass-deletion",
     "iam-console-access-added-to-self",
     "s3-bucket-made-public",
+    "posture-unexpected-admin",
+    "posture-console-user-without-mfa",
+    "posture-root-without-mfa",
+    "posture-root-access-keys",
+    "posture-role-trusts-outside",
+    "posture-identity-provider-unlisted",
+    "posture-user-created-outside-window",
+    "posture-access-key-hygiene",
+    "posture-console-password-never-used",
+    "posture-password-policy-weak",
+    "posture-ssh-and-service-credentials",
 ];
 
 /// The contract's severities, lowest first.

@@ -80,6 +80,11 @@ pub struct Principals {
     pub trusted_accounts: Vec<String>,
     #[serde(default)]
     pub protected: Vec<String>,
+    /// SAML and OIDC identity providers the account is meant to have (ARNs,
+    /// globs allowed, or OIDC issuer hosts such as `token.actions.githubusercontent.com`);
+    /// `scan` lists any other provider for review.
+    #[serde(default)]
+    pub identity_providers: Vec<String>,
 }
 
 /// A weekly change window, possibly wrapping past midnight.
@@ -258,8 +263,7 @@ impl Config {
             cfg.thresholds
                 .insert(name.clone(), Threshold { count, window });
         }
-        let mut known = crate::rules::catalog();
-        known.extend(crate::posture::catalog());
+        let known = crate::rules::library();
         let check = |id: &String, key: &str| -> Result<(), String> {
             if known.iter().any(|m| m.id == id) {
                 Ok(())
@@ -312,6 +316,19 @@ impl Config {
     }
     pub fn is_protected(&self, arn: &str) -> bool {
         any_match(&self.principals.protected, arn)
+    }
+    /// An identity provider listed under `principals.identity_providers`, by
+    /// ARN (globs allowed) or by OIDC issuer host (`url` with or without scheme).
+    pub fn is_listed_provider(&self, arn: &str, url: &str) -> bool {
+        let host = url
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .trim_end_matches('/');
+        self.principals.identity_providers.iter().any(|p| {
+            glob_match(p, arn)
+                || (!host.is_empty()
+                    && p.trim_start_matches("https://").trim_end_matches('/') == host)
+        })
     }
     /// An account roles may trust: `own` (the event's account) or a listed one.
     pub fn is_trusted_account(&self, account: &str, own: &str) -> bool {

@@ -17,6 +17,7 @@
 //! The rule path is pure: `Engine::evaluate(record, time, store) -> findings`,
 //! with no SDK, no async and no clock; time comes from the events.
 
+pub mod audit;
 pub mod aws;
 pub mod config;
 pub mod engine;

@@ -59,3 +59,36 @@ impl Intercept for CallCounter {
         Ok(())
     }
 }
+
+/// Retry classifier: an HTTP 500/501 whose body is an HTML page is not an AWS
+/// service error (AWS always answers with an error document) but an emulator
+/// or gateway that does not implement the call; retrying cannot help, so the
+/// call fails at once and becomes a gap instead of waiting out the backoff.
+#[derive(Debug, Clone, Default)]
+pub struct NotImplementedHere;
+
+impl aws_smithy_runtime_api::client::retries::classifiers::ClassifyRetry for NotImplementedHere {
+    fn classify_retry(
+        &self,
+        ctx: &aws_smithy_runtime_api::client::interceptors::context::InterceptorContext,
+    ) -> aws_smithy_runtime_api::client::retries::classifiers::RetryAction {
+        use aws_smithy_runtime_api::client::retries::classifiers::RetryAction;
+        let Some(resp) = ctx.response() else {
+            return RetryAction::NoActionIndicated;
+        };
+        let status = resp.status().as_u16();
+        let html = resp
+            .headers()
+            .get("content-type")
+            .is_some_and(|c| c.starts_with("text/html"));
+        if status == 501 || (status == 500 && html) {
+            RetryAction::RetryForbidden
+        } else {
+            RetryAction::NoActionIndicated
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "trailguard-not-implemented-here"
+    }
+}

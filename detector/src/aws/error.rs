@@ -3,9 +3,11 @@
 //! [`AwsError`], or becomes a [`Gap`]: the call, its error, and what the
 //! result lacks because of it. Commands print every gap; none is silent.
 
+pub use crate::inventory::Gap;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-pub use crate::inventory::Gap;
 
 /// A call that failed, named by `service:Operation` and its target.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,9 +23,10 @@ pub struct AwsError {
 }
 
 impl AwsError {
-    /// From an SDK error: the service's code and message, or the whole error
-    /// chain for transport failures (no endpoint, timeout, credentials).
-    pub fn call<E>(operation: &str, target: &str, err: &E) -> AwsError
+    /// From an SDK error: the service's code and message; for answers that
+    /// are not AWS errors (an emulator's HTML 500, a proxy) the HTTP status;
+    /// for transport failures (no endpoint, timeout, credentials) the cause.
+    pub fn call<E>(operation: &str, target: &str, err: &SdkError<E, HttpResponse>) -> AwsError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
@@ -31,7 +34,7 @@ impl AwsError {
         let message = match (err.code(), err.message()) {
             (Some(c), Some(m)) => format!("{c}: {m}"),
             (Some(c), None) => c.to_owned(),
-            _ => DisplayErrorContext(err).to_string(),
+            _ => describe_other(err),
         };
         AwsError {
             operation: operation.to_owned(),
@@ -48,6 +51,24 @@ impl AwsError {
     }
 }
 
+fn describe_other<E>(err: &SdkError<E, HttpResponse>) -> String
+where
+    E: std::error::Error + 'static,
+{
+    match err {
+        SdkError::ServiceError(ctx) => format!(
+            "HTTP {} without an AWS error in the body",
+            ctx.raw().status().as_u16()
+        ),
+        SdkError::ResponseError(ctx) => {
+            format!("unreadable response (HTTP {})", ctx.raw().status().as_u16())
+        }
+        SdkError::TimeoutError(_) => "timed out".to_owned(),
+        // Connection refused, DNS, TLS, missing credentials: the whole chain says which.
+        other => DisplayErrorContext(other).to_string(),
+    }
+}
+
 /// Every gap of one run, in the order found.
 pub type Gaps = Vec<Gap>;
 
@@ -60,5 +81,88 @@ impl Gap {
             error: err.message,
             missing: missing.into(),
         }
+    }
+}
+
+/// Joins gaps of the same operation and error (one call failing for every
+/// user) into one, naming how many targets and the first few.
+pub fn merge_gaps(gaps: Vec<Gap>) -> Vec<Gap> {
+    let mut groups: Vec<(Gap, Vec<String>, Vec<String>)> = Vec::new();
+    for g in gaps {
+        match groups
+            .iter_mut()
+            .find(|(first, _, _)| first.operation == g.operation && first.error == g.error)
+        {
+            Some((_, targets, missing)) => {
+                targets.push(g.target);
+                missing.push(g.missing);
+            }
+            None => {
+                let (t, m) = (g.target.clone(), g.missing.clone());
+                groups.push((g, vec![t], vec![m]));
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(mut g, targets, missing)| {
+            if targets.len() > 1 {
+                let shown: Vec<&str> = targets.iter().take(5).map(String::as_str).collect();
+                let more = targets.len().saturating_sub(5);
+                g.target = format!(
+                    "{} targets: {}{}",
+                    targets.len(),
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                );
+                let first_missing: Vec<&str> = missing.iter().take(3).map(String::as_str).collect();
+                g.missing = format!(
+                    "{}{}",
+                    first_missing.join("; "),
+                    if missing.len() > 3 { "; ..." } else { "" }
+                );
+            }
+            g
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gap(op: &str, target: &str, err: &str) -> Gap {
+        Gap {
+            operation: op.into(),
+            target: target.into(),
+            error: err.into(),
+            missing: format!("keys of {target}"),
+        }
+    }
+
+    #[test]
+    fn same_failure_for_many_targets_is_one_gap() {
+        let mut v: Vec<Gap> = (0..8)
+            .map(|i| gap("iam:ListAccessKeys", &format!("u{i}"), "AccessDenied: no"))
+            .collect();
+        v.push(gap("iam:ListAccessKeys", "x", "Throttling: slow"));
+        v.push(gap("iam:GetAccountSummary", "", "AccessDenied: no"));
+        let m = merge_gaps(v);
+        assert_eq!(m.len(), 3);
+        assert!(
+            m[0].target
+                .starts_with("8 targets: u0, u1, u2, u3, u4 and 3 more"),
+            "{}",
+            m[0].target
+        );
+        assert!(m[0].missing.ends_with("; ..."));
+        assert_eq!(m[1].target, "x");
+        assert!(m[2]
+            .to_string()
+            .contains("iam:GetAccountSummary failed: AccessDenied: no; missing:"));
     }
 }

@@ -18,17 +18,33 @@
 //! - [`s3`]: CloudTrail log objects under an `s3://bucket/prefix`.
 
 pub mod counter;
+pub mod ec2;
 pub mod error;
 pub mod iam;
+pub mod lookback;
 
-pub use counter::{CallCounter, CallStats};
-pub use error::{AwsError, Gap, Gaps};
+pub use counter::{CallCounter, CallStats, NotImplementedHere};
+pub use error::{merge_gaps, AwsError, Gap, Gaps};
 
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use futures_util::stream::{self, StreamExt};
 use std::future::Future;
+
+/// Progress of long work, reported by the AWS layer (the CLI draws it on stderr).
+pub trait Progress: Sync {
+    /// A new stage; `total` units of work, 0 when unknown.
+    fn stage(&self, name: &str, total: u64);
+    /// `n` units of the current stage done.
+    fn inc(&self, n: u64);
+}
+
+/// No progress display.
+impl Progress for () {
+    fn stage(&self, _name: &str, _total: u64) {}
+    fn inc(&self, _n: u64) {}
+}
 
 /// The region used when neither `--region` nor the environment or profile names one.
 pub const DEFAULT_REGION: &str = "us-east-1";
@@ -130,6 +146,7 @@ impl Aws {
     pub fn iam(&self) -> aws_sdk_iam::Client {
         let conf = aws_sdk_iam::config::Builder::from(&self.sdk)
             .interceptor(self.calls.clone())
+            .retry_classifier(NotImplementedHere)
             .build();
         aws_sdk_iam::Client::from_conf(conf)
     }
@@ -137,6 +154,7 @@ impl Aws {
     pub fn sts(&self) -> aws_sdk_sts::Client {
         let conf = aws_sdk_sts::config::Builder::from(&self.sdk)
             .interceptor(self.calls.clone())
+            .retry_classifier(NotImplementedHere)
             .build();
         aws_sdk_sts::Client::from_conf(conf)
     }
@@ -145,6 +163,7 @@ impl Aws {
         let conf = aws_sdk_ec2::config::Builder::from(&self.sdk)
             .region(Region::new(region.to_owned()))
             .interceptor(self.calls.clone())
+            .retry_classifier(NotImplementedHere)
             .build();
         aws_sdk_ec2::Client::from_conf(conf)
     }
@@ -153,6 +172,7 @@ impl Aws {
         let conf = aws_sdk_cloudtrail::config::Builder::from(&self.sdk)
             .region(Region::new(region.to_owned()))
             .interceptor(self.calls.clone())
+            .retry_classifier(NotImplementedHere)
             .build();
         aws_sdk_cloudtrail::Client::from_conf(conf)
     }
@@ -162,6 +182,7 @@ impl Aws {
     pub fn s3(&self, region: Option<&str>) -> aws_sdk_s3::Client {
         let mut b = aws_sdk_s3::config::Builder::from(&self.sdk)
             .interceptor(self.calls.clone())
+            .retry_classifier(NotImplementedHere)
             .force_path_style(self.path_style);
         if let Some(r) = region {
             b = b.region(Region::new(r.to_owned()));

@@ -68,7 +68,12 @@ pub fn run(args: HuntArgs) -> anyhow::Result<i32> {
         .collect();
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
-    output::print(&mut w, args.common.format, &shown, &outcome.stats)?;
+    output::print(
+        &mut w,
+        args.common.format,
+        &shown,
+        &output::hunt_heading(&outcome.stats),
+    )?;
     w.flush()?;
     let st = &outcome.stats;
     if st.bad_records > 0 {

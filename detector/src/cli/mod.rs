@@ -2,12 +2,18 @@
 //!
 //! - `mod.rs`: the argument model and dispatch, exit codes.
 //! - `hunt.rs`: `trailguard hunt`.
+//! - `scan.rs`, `snapshot.rs`, `sweep.rs`: the live-account commands; `live.rs`:
+//!   what they share (AWS connection, identity line, progress, gaps, call count).
 //! - `rules.rs`: `trailguard rules list|show`, `trailguard config check`.
 //! - `output.rs`: text, JSON Lines and OCSF printers.
 
 mod hunt;
+mod live;
 mod output;
 mod rules;
+mod scan;
+mod snapshot;
+mod sweep;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -32,6 +38,14 @@ struct Cli {
 enum Command {
     /// Evaluate the rules over CloudTrail records from files, directories (recursive) or - (stdin).
     Hunt(hunt::HuntArgs),
+    /// Audit a live account: posture rules over its IAM and EC2 state, and the
+    /// event rules over the CloudTrail look-back.
+    Scan(scan::ScanArgs),
+    /// Write the account's identity inventory as stable JSON (a known-good baseline).
+    Snapshot(snapshot::SnapshotArgs),
+    /// Post-recovery sweep: every principal, credential and trust created or
+    /// changed since a time, or absent from a baseline, with its containment step.
+    Sweep(sweep::SweepArgs),
     /// The rule library and its metadata.
     Rules {
         #[command(subcommand)]
@@ -122,6 +136,9 @@ pub fn main() -> i32 {
     init_tracing();
     let res = match cli.command {
         Command::Hunt(a) => hunt::run(a),
+        Command::Scan(a) => scan::run(a),
+        Command::Snapshot(a) => snapshot::run(a),
+        Command::Sweep(a) => sweep::run(a),
         Command::Rules { action, common } => rules::run_rules(action, &common),
         Command::Config { action } => rules::run_config(action),
     };

@@ -5,6 +5,15 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 use trailguard::finding::ocsf::to_ocsf;
 use trailguard::hunt::Stats;
+
+/// The text heading of a hunt.
+pub fn hunt_heading(stats: &Stats) -> String {
+    let mb = stats.bytes as f64 / 1e6;
+    format!(
+        "trailguard hunt: {} records from {} source(s), {mb:.1} MB of JSON",
+        stats.records, stats.sources
+    )
+}
 use trailguard::record::format_time;
 use trailguard::rules::find;
 use trailguard::{Finding, Severity};
@@ -14,7 +23,7 @@ pub fn print(
     w: &mut dyn Write,
     format: Format,
     findings: &[&Finding],
-    stats: &Stats,
+    heading: &str,
 ) -> io::Result<()> {
     match format {
         Format::Json => {
@@ -31,7 +40,7 @@ pub fn print(
             }
             Ok(())
         }
-        Format::Text => print_text(w, findings, stats),
+        Format::Text => print_text(w, findings, heading),
     }
 }
 
@@ -53,13 +62,8 @@ fn short_time(t: i64) -> String {
         .to_owned()
 }
 
-fn print_text(w: &mut dyn Write, findings: &[&Finding], stats: &Stats) -> io::Result<()> {
-    let mb = stats.bytes as f64 / 1e6;
-    writeln!(
-        w,
-        "trailguard hunt: {} records from {} source(s), {mb:.1} MB of JSON",
-        stats.records, stats.sources
-    )?;
+fn print_text(w: &mut dyn Write, findings: &[&Finding], heading: &str) -> io::Result<()> {
+    writeln!(w, "{heading}")?;
     if findings.is_empty() {
         return writeln!(w, "no findings");
     }

@@ -4,7 +4,7 @@ use super::{Common, Format, EXIT_CLEAN, EXIT_ERROR};
 use clap::Subcommand;
 use std::io::Write;
 use std::path::PathBuf;
-use trailguard::rules::{catalog, find, RuleMeta};
+use trailguard::rules::{find, library, RuleMeta};
 use trailguard::Config;
 
 /// `rules` actions.
@@ -39,7 +39,7 @@ pub fn run_rules(action: Option<RulesAction>, common: &Common) -> anyhow::Result
     match action.unwrap_or(RulesAction::List) {
         RulesAction::List => {
             let cfg = common.load_config()?;
-            let all = catalog();
+            let all = library();
             if common.format != Format::Text {
                 for m in all {
                     writeln!(out, "{}", meta_json(m))?;

@@ -127,12 +127,12 @@ fn to_change(item: Item, change: ChangeType) -> Change {
     Change {
         detail: match &item.owner {
             Some(o) => format!(
-                "{:?} {} of {} {what}",
-                item.kind,
+                "{} {} of {} {what}",
+                item.kind.label(),
                 short_name(&item.id),
                 short_name(o)
             ),
-            None => format!("{:?} {} {what}", item.kind, short_name(&item.id)),
+            None => format!("{} {} {what}", item.kind.label(), short_name(&item.id)),
         },
         kind: item.kind,
         id: item.id,

@@ -37,6 +37,34 @@ pub enum ItemKind {
     KeyPair,
 }
 
+impl ItemKind {
+    /// The kind in words, for checklists.
+    pub fn label(self) -> &'static str {
+        use ItemKind::*;
+        match self {
+            User => "IAM user",
+            LoginProfile => "console password",
+            MfaDevice => "MFA device",
+            AccessKey => "access key",
+            GroupMembership => "group membership",
+            PolicyAttachment => "policy attachment",
+            InlinePolicy => "inline policy",
+            PermissionsBoundary => "permissions boundary",
+            Group => "IAM group",
+            Role => "IAM role",
+            TrustPolicy => "trust policy",
+            Policy => "customer managed policy",
+            PolicyVersion => "default policy version",
+            Provider => "identity provider",
+            SshPublicKey => "SSH public key",
+            ServiceCredential => "service-specific credential",
+            SigningCertificate => "signing certificate",
+            Instance => "EC2 instance",
+            KeyPair => "EC2 key pair",
+        }
+    }
+}
+
 /// One inventory item, flattened.
 #[derive(Debug, Clone)]
 pub struct Item {

@@ -69,7 +69,6 @@ impl std::fmt::Display for Gap {
     }
 }
 
-
 /// An IAM user and its credentials.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -11,6 +11,7 @@
 pub mod access_key_hygiene;
 pub mod console_password_never_used;
 pub mod console_user_without_mfa;
+pub mod identity_provider_unlisted;
 pub mod password_policy_weak;
 pub mod role_trusts_outside;
 pub mod root_access_keys;
@@ -46,6 +47,7 @@ pub fn rules() -> Vec<Box<dyn PostureRule>> {
         Box::new(access_key_hygiene::Rule),
         Box::new(console_password_never_used::Rule),
         Box::new(role_trusts_outside::Rule),
+        Box::new(identity_provider_unlisted::Rule),
         Box::new(password_policy_weak::Rule),
         Box::new(ssh_and_service_credentials::Rule),
     ]

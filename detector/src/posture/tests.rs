@@ -47,6 +47,10 @@ fn every_planted_backdoor_is_found_by_the_right_rule() {
         pair("posture-console-password-never-used", u),
         pair("posture-console-user-without-mfa", u),
         pair(
+            "posture-identity-provider-unlisted",
+            "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com",
+        ),
+        pair(
             "posture-role-trusts-outside",
             "arn:aws:iam::111122223333:role/gh-deploy",
         ),
@@ -99,14 +103,15 @@ fn root_findings_and_overrides() {
 #[test]
 fn catalog_is_posture_only_and_unique() {
     let c = catalog();
-    assert_eq!(c.len(), 10);
+    assert_eq!(c.len(), 11);
     assert!(c
         .iter()
         .all(|m| m.kind == crate::rules::RuleKind::Posture && m.events.is_empty()));
     assert!(c.iter().all(|m| m.id.starts_with("posture-")));
     assert!(c.windows(2).all(|w| w[0].id < w[1].id));
     assert!(
-        c.iter().all(|m| crate::rules::find(m.id).is_none()),
+        c.iter()
+            .all(|m| crate::rules::catalog().iter().all(|e| e.id != m.id)),
         "not in the event catalog"
     );
 }

@@ -130,9 +130,18 @@ pub fn catalog() -> Vec<&'static RuleMeta> {
     v
 }
 
-/// Metadata of one rule.
+/// The whole shipped library: event and correlation rules ([`catalog`]) and
+/// the posture rules of `scan` ([`crate::posture::catalog`]), sorted by id.
+pub fn library() -> Vec<&'static RuleMeta> {
+    let mut v = catalog();
+    v.extend(crate::posture::catalog());
+    v.sort_by_key(|m| m.id);
+    v
+}
+
+/// Metadata of one rule of the [`library`].
 pub fn find(id: &str) -> Option<&'static RuleMeta> {
-    catalog().into_iter().find(|m| m.id == id)
+    library().into_iter().find(|m| m.id == id)
 }
 
 #[cfg(test)]
