@@ -108,7 +108,8 @@ pub fn backdoor_misses(findings: &[Value], p: &Planted) -> Vec<String> {
     };
     let outside = |f: &Value| s(f, "summary").contains(crate::OUTSIDE_ACCOUNT);
     let oidc = |f: &Value| s(f, "summary").contains(&p.oidc_provider);
-    let checks: [Expectation; 6] = [
+    let listed = |f: &Value| resources(f).contains(&p.oidc_provider.as_str());
+    let checks: [Expectation; 7] = [
         (
             "posture-unexpected-admin",
             &p.admin_user,
@@ -144,6 +145,12 @@ pub fn backdoor_misses(findings: &[Value], p: &Planted) -> Vec<String> {
             &p.oidc_role,
             &any,
             "github-deploy is an unexpected admin",
+        ),
+        (
+            "posture-identity-provider-unlisted",
+            &p.oidc_provider,
+            &listed,
+            "the planted OIDC provider is listed nowhere in the config",
         ),
     ];
     checks
@@ -197,7 +204,9 @@ pub fn assert_running_as(out: &Output) {
     let first = lines.first().map(String::as_str).unwrap_or("");
     assert!(
         first.starts_with("trailguard: running as arn:aws:")
-            && first.contains(&format!("(account {MOTO_ACCOUNT})")),
+            // `(account <id>)` in the contract; the build adds `, region <r>`.
+            && (first.contains(&format!("(account {MOTO_ACCOUNT})"))
+                || first.contains(&format!("(account {MOTO_ACCOUNT}, "))),
         "first stderr line should name the caller, got {first:?}; stderr:\n{}",
         lines.join("\n")
     );

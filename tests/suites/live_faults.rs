@@ -9,14 +9,14 @@ use serde_json::Value;
 use trailguard_e2e::fault_proxy::{Fault, FaultProxy, Rule};
 use trailguard_e2e::live::{account, backdoor_misses, finding_keys, scan};
 use trailguard_e2e::moto::{free_port, trailguard_at, Moto};
-use trailguard_e2e::seed::Planted;
+use trailguard_e2e::seed::{Clean, Planted};
 use trailguard_e2e::{exit_code, of_rule, partial_lines, s, stderr_lines};
 
 /// The seeded, backdoored account behind a proxy with `rules`.
-fn behind_proxy(rules: Vec<Rule>) -> (Moto, Planted, FaultProxy) {
-    let (moto, _clean, planted) = account(true);
+fn behind_proxy(rules: Vec<Rule>) -> (Moto, Clean, Planted, FaultProxy) {
+    let (moto, clean, planted) = account(true);
     let proxy = FaultProxy::start(&format!("127.0.0.1:{}", moto.port), rules);
-    (moto, planted.expect("planted"), proxy)
+    (moto, clean, planted.expect("planted"), proxy)
 }
 
 /// Problems with a scan that should be a partial result naming each of `names`.
@@ -60,7 +60,7 @@ fn assert_no_problems(problems: &[String], out: &std::process::Output) {
 
 #[test]
 fn access_denied_on_the_password_policy_is_a_partial_result_not_a_finding() {
-    let (_moto, planted, proxy) = behind_proxy(vec![Rule::op(
+    let (_moto, _clean, planted, proxy) = behind_proxy(vec![Rule::op(
         "GetAccountPasswordPolicy",
         Fault::AccessDenied,
     )]);
@@ -83,7 +83,7 @@ fn access_denied_on_the_password_policy_is_a_partial_result_not_a_finding() {
 
 #[test]
 fn access_denied_on_ssh_keys_is_a_partial_result() {
-    let (_moto, planted, proxy) =
+    let (_moto, _clean, planted, proxy) =
         behind_proxy(vec![Rule::op("ListSSHPublicKeys", Fault::AccessDenied)]);
     let (out, findings) = scan(&proxy.endpoint, &[]);
     assert!(
@@ -100,7 +100,7 @@ fn access_denied_on_ssh_keys_is_a_partial_result() {
 #[test]
 fn throttling_on_the_first_three_attempts_still_gives_the_complete_result() {
     const OP: &str = "GetAccountAuthorizationDetails";
-    let (moto, _planted, proxy) = behind_proxy(vec![Rule::op(OP, Fault::Throttling(3))]);
+    let (moto, _clean, _planted, proxy) = behind_proxy(vec![Rule::op(OP, Fault::Throttling(3))]);
     let (direct, direct_findings) = scan(&moto.endpoint, &[]);
     let (out, findings) = scan(&proxy.endpoint, &[]);
     assert_eq!(
@@ -127,13 +127,35 @@ fn throttling_on_the_first_three_attempts_still_gives_the_complete_result() {
     );
 }
 
+/// Retrying a throttled call costs that call's backoff (the SDK's: base 1 s,
+/// exponential, jittered; under 8 s for three retries), not a slowdown of
+/// every later call: 15 s over the unthrottled scan of this small account.
+#[test]
+fn three_throttles_cost_their_backoff_not_the_whole_scan() {
+    const OP: &str = "GetAccountSummary";
+    let (moto, _clean, _planted, proxy) = behind_proxy(vec![Rule::op(OP, Fault::Throttling(3))]);
+    let timed = |endpoint: &str| {
+        let t = std::time::Instant::now();
+        let (out, _) = scan(endpoint, &[]);
+        (t.elapsed(), out)
+    };
+    let (direct, _) = timed(&moto.endpoint);
+    let (throttled, out) = timed(&proxy.endpoint);
+    assert_eq!(proxy.served(0), 3, "calls: {:?}", proxy.seen());
+    assert!(
+        throttled < direct + std::time::Duration::from_secs(15),
+        "3 throttled attempts of {OP} made the scan take {throttled:?} instead of {direct:?}; stderr:\n{}",
+        stderr_lines(&out).join("\n")
+    );
+}
+
 #[test]
 fn a_disabled_ec2_region_is_a_partial_result_naming_the_region() {
     let rules = vec![
         Rule::region("ec2", "eu-west-1", Fault::OptInRequired),
         Rule::region("ec2", "ap-southeast-2", Fault::AuthFailure),
     ];
-    let (_moto, planted, proxy) = behind_proxy(rules);
+    let (_moto, _clean, planted, proxy) = behind_proxy(rules);
     let regions = ["--regions", "us-east-1,eu-west-1,ap-southeast-2"];
     let (out, findings) = scan(&proxy.endpoint, &regions);
     for (i, r) in ["eu-west-1", "ap-southeast-2"].iter().enumerate() {
@@ -147,45 +169,63 @@ fn a_disabled_ec2_region_is_a_partial_result_naming_the_region() {
     assert_no_problems(&partial_problems(&out, &findings, &planted, &names), &out);
 }
 
-#[test]
-fn a_snapshot_with_a_gap_records_it() {
-    let rules = vec![
-        Rule::op("GetAccountPasswordPolicy", Fault::AccessDenied),
-        Rule::region("ec2", "eu-west-1", Fault::OptInRequired),
-    ];
-    let (_moto, _planted, proxy) = behind_proxy(rules);
+/// `snapshot -o` through the proxy; asserts it is not fatal and returns the
+/// output, the inventory and its gaps as text.
+fn snapshot_through(proxy: &FaultProxy, extra: &[&str]) -> (std::process::Output, Value, String) {
     let dir = trailguard_e2e::tempdir();
     let path = dir.path().join("inv.json");
     let p = path.display().to_string();
-    let out = trailguard_at(
-        &proxy.endpoint,
-        &["snapshot", "-o", &p, "--regions", "us-east-1,eu-west-1"],
-    );
+    let mut args = vec!["snapshot", "-o", &p];
+    args.extend_from_slice(extra);
+    let out = trailguard_at(&proxy.endpoint, &args);
     let code = exit_code(&out);
-    assert!(
-        code != 2,
-        "a gap is not fatal; stderr:\n{}",
-        stderr_lines(&out).join("\n")
-    );
-    let inv: Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).expect("snapshot written"))
-            .expect("JSON");
+    let stderr = stderr_lines(&out).join("\n");
+    assert!(code != 2, "a gap is not fatal; stderr:\n{stderr}");
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{p}: {e}; stderr:\n{stderr}"));
+    let inv: Value = serde_json::from_str(&text).expect("the snapshot is JSON");
     let gaps = inv["gaps"].to_string();
+    (out, inv, gaps)
+}
+
+#[test]
+fn a_snapshot_with_an_iam_gap_records_it() {
+    let rules = vec![Rule::op("GetAccountPasswordPolicy", Fault::AccessDenied)];
+    let (_moto, _clean, _planted, proxy) = behind_proxy(rules);
+    let (out, inv, gaps) = snapshot_through(&proxy, &[]);
     assert!(
-        inv["gaps"].as_array().is_some_and(|g| !g.is_empty()),
-        "no gaps recorded: {gaps}"
+        gaps.contains("GetAccountPasswordPolicy"),
+        "no gap names GetAccountPasswordPolicy: {gaps}"
     );
-    for n in ["GetAccountPasswordPolicy", "eu-west-1"] {
-        assert!(gaps.contains(n), "no gap names {n}: {gaps}");
-    }
+    let partial = partial_lines(&out);
     assert!(
-        !partial_lines(&out).is_empty(),
-        "the gaps are reported on stderr too"
+        partial
+            .iter()
+            .any(|l| l.contains("GetAccountPasswordPolicy")),
+        "the gap is reported on stderr too: {partial:?}"
     );
     let users = inv["users"].as_array().map_or(0, Vec::len);
     assert!(
         users >= 5,
         "the rest of the inventory is there: {users} users"
+    );
+}
+
+#[test]
+fn a_snapshot_with_a_disabled_region_records_it_and_keeps_the_others() {
+    let rules = vec![Rule::region("ec2", "eu-west-1", Fault::OptInRequired)];
+    let (_moto, clean, _planted, proxy) = behind_proxy(rules);
+    let (_, inv, gaps) = snapshot_through(&proxy, &["--regions", "us-east-1,eu-west-1"]);
+    assert!(
+        proxy.served(0) > 0,
+        "trailguard never called EC2 in eu-west-1; calls: {:?}",
+        proxy.seen()
+    );
+    assert!(gaps.contains("eu-west-1"), "no gap names eu-west-1: {gaps}");
+    let instances = inv["instances"].to_string();
+    assert!(
+        instances.contains(&clean.instance_id),
+        "the us-east-1 instance is still there: {instances}"
     );
 }
 
