@@ -8,13 +8,19 @@
 //! - writing inputs ([`write_file`], [`gzip`], [`jsonl`], [`s3_log`], [`eventbridge`]),
 //! - realistic CloudTrail records ([`records`]),
 //! - the rule catalogue of the build under test ([`known_rules`], [`missing_note`]),
-//! - a private local AWS emulator per test ([`moto::Moto`]).
+//! - a private local AWS emulator per test ([`moto::Moto`]), a realistic
+//!   account to seed it with ([`seed`]) and a proxy answering chosen calls
+//!   with AWS errors ([`fault_proxy`]),
+//! - reading the live commands' stderr ([`partial_lines`]).
 //!
 //! The binary is not built by the suites: run `cargo build --workspace --bins`
 //! first (`scripts/test.sh` does).
 
+pub mod fault_proxy;
+pub mod live;
 pub mod moto;
 pub mod records;
+pub mod seed;
 
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -412,4 +418,13 @@ pub fn is_technique(t: &str) -> bool {
         && main.bytes().all(|b| b.is_ascii_digit())
         && sub.is_none_or(|s| s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit()))
         && parts.next().is_none()
+}
+
+/// The stderr lines of a live command that report a partial result
+/// (`trailguard: partial result: ...`, the contract's gap line).
+pub fn partial_lines(out: &Output) -> Vec<String> {
+    stderr_lines(out)
+        .into_iter()
+        .filter(|l| l.starts_with("trailguard: partial result: "))
+        .collect()
 }

@@ -35,7 +35,8 @@ fn moto_server() -> PathBuf {
     PathBuf::from("moto_server")
 }
 
-fn free_port() -> u16 {
+/// A loopback port nothing listens on right now.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -91,31 +92,12 @@ impl Moto {
     /// Environment for anything talking to this emulator: dummy credentials,
     /// a region, no shared config files, no instance metadata lookups.
     pub fn env(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("AWS_ACCESS_KEY_ID", "testing".into()),
-            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-            ("AWS_SESSION_TOKEN", "testing".into()),
-            ("AWS_REGION", "us-east-1".into()),
-            ("AWS_DEFAULT_REGION", "us-east-1".into()),
-            ("AWS_CONFIG_FILE", "/dev/null".into()),
-            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
-            ("AWS_EC2_METADATA_DISABLED", "true".into()),
-            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
-        ]
+        aws_env(&self.endpoint)
     }
 
     /// Runs `trailguard <args> --endpoint-url <moto>` in the workspace root.
     pub fn trailguard(&self, args: &[&str]) -> Output {
-        let mut all: Vec<&str> = args.to_vec();
-        all.extend(["--endpoint-url", &self.endpoint]);
-        let mut cmd = Command::new(crate::binary());
-        cmd.args(&all).current_dir(crate::root());
-        for (k, v) in self.env() {
-            cmd.env(k, v);
-        }
-        cmd.env_remove("AWS_PROFILE").env_remove("TRAILGUARD_LOG");
-        cmd.output()
-            .unwrap_or_else(|e| panic!("{}: {e}", crate::binary().display()))
+        trailguard_at(&self.endpoint, args)
     }
 
     /// SDK configuration for seeding this emulator from a test.
@@ -143,6 +125,92 @@ impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Environment for anything talking to `endpoint` (moto, a proxy in front of
+/// it, a dead port): dummy credentials, a region, no shared config files, no
+/// instance metadata lookups.
+pub fn aws_env(endpoint: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("AWS_SESSION_TOKEN", "testing".into()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_DEFAULT_REGION", "us-east-1".into()),
+        ("AWS_CONFIG_FILE", "/dev/null".into()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ("AWS_ENDPOINT_URL", endpoint.to_owned()),
+    ]
+}
+
+/// How long one `trailguard` run against an endpoint may take before the
+/// suite kills it and fails (a hang is a bug, not a slow test).
+pub const RUN_LIMIT: Duration = Duration::from_secs(300);
+
+/// Runs `trailguard <args> --endpoint-url <endpoint>` in the workspace root
+/// with [`aws_env`]; kills it and panics after [`RUN_LIMIT`].
+pub fn trailguard_at(endpoint: &str, args: &[&str]) -> Output {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--endpoint-url", endpoint]);
+    let mut cmd = Command::new(crate::binary());
+    cmd.args(&all)
+        .current_dir(crate::root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in aws_env(endpoint) {
+        cmd.env(k, v);
+    }
+    cmd.env_remove("AWS_PROFILE").env_remove("TRAILGUARD_LOG");
+    let child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e}", crate::binary().display()));
+    wait_limited(child, RUN_LIMIT, &all.join(" "))
+}
+
+/// Waits for `child` (stdout and stderr piped), killing it after `limit`.
+fn wait_limited(mut child: Child, limit: Duration, what: &str) -> Output {
+    use std::io::Read;
+    let pipe = |p: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = p {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let out = pipe(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = pipe(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for trailguard") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            let stderr = String::from_utf8_lossy(&err.join().unwrap_or_default()).into_owned();
+            panic!("`trailguard {what}` still running after {limit:?}; killed. stderr:\n{stderr}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
     }
 }
 

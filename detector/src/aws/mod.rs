@@ -32,6 +32,7 @@ pub use error::{merge_gaps, AwsError, Gap, Gaps};
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::client::interceptors::{Intercept, SharedInterceptor};
 use futures_util::stream::{self, StreamExt};
 use std::future::Future;
 
@@ -75,6 +76,8 @@ pub struct AwsOptions {
 pub struct Aws {
     sdk: SdkConfig,
     calls: CallCounter,
+    /// Added to every client (tests: `aws-smithy-mocks` response interceptors).
+    extra: Vec<SharedInterceptor>,
     concurrency: usize,
     path_style: bool,
 }
@@ -85,6 +88,23 @@ pub struct Identity {
     pub account: String,
     pub arn: String,
     pub user_id: String,
+}
+
+/// A service config builder from the shared SDK config: the call counter,
+/// the retry classifier, the extra (test) interceptors, an optional region.
+macro_rules! builder {
+    ($aws:ident, $krate:ident, $region:expr) => {{
+        let mut b = $krate::config::Builder::from(&$aws.sdk)
+            .interceptor($aws.calls.clone())
+            .retry_classifier(NotImplementedHere);
+        if let Some(r) = $region {
+            b = b.region(Region::new(r.to_owned()));
+        }
+        for i in &$aws.extra {
+            b.push_interceptor(i.clone());
+        }
+        b
+    }};
 }
 
 impl Aws {
@@ -112,6 +132,7 @@ impl Aws {
         Aws {
             sdk: loader.load().await,
             calls: CallCounter::default(),
+            extra: Vec::new(),
             concurrency: if opts.concurrency == 0 {
                 DEFAULT_CONCURRENCY
             } else {
@@ -126,9 +147,17 @@ impl Aws {
         Aws {
             sdk,
             calls: CallCounter::default(),
+            extra: Vec::new(),
             concurrency: concurrency.max(1),
             path_style: true,
         }
+    }
+
+    /// Adds an interceptor to every client built from now on (tests feed
+    /// mocked responses this way, through the real clients).
+    pub fn with_interceptor(mut self, i: impl Intercept + 'static) -> Aws {
+        self.extra.push(SharedInterceptor::new(i));
+        self
     }
 
     /// The home region (from `--region`, the environment or the profile).
@@ -147,49 +176,26 @@ impl Aws {
     }
 
     pub fn iam(&self) -> aws_sdk_iam::Client {
-        let conf = aws_sdk_iam::config::Builder::from(&self.sdk)
-            .interceptor(self.calls.clone())
-            .retry_classifier(NotImplementedHere)
-            .build();
-        aws_sdk_iam::Client::from_conf(conf)
+        aws_sdk_iam::Client::from_conf(builder!(self, aws_sdk_iam, None::<&str>).build())
     }
 
     pub fn sts(&self) -> aws_sdk_sts::Client {
-        let conf = aws_sdk_sts::config::Builder::from(&self.sdk)
-            .interceptor(self.calls.clone())
-            .retry_classifier(NotImplementedHere)
-            .build();
-        aws_sdk_sts::Client::from_conf(conf)
+        aws_sdk_sts::Client::from_conf(builder!(self, aws_sdk_sts, None::<&str>).build())
     }
 
     pub fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
-        let conf = aws_sdk_ec2::config::Builder::from(&self.sdk)
-            .region(Region::new(region.to_owned()))
-            .interceptor(self.calls.clone())
-            .retry_classifier(NotImplementedHere)
-            .build();
-        aws_sdk_ec2::Client::from_conf(conf)
+        aws_sdk_ec2::Client::from_conf(builder!(self, aws_sdk_ec2, Some(region)).build())
     }
 
     pub fn cloudtrail(&self, region: &str) -> aws_sdk_cloudtrail::Client {
-        let conf = aws_sdk_cloudtrail::config::Builder::from(&self.sdk)
-            .region(Region::new(region.to_owned()))
-            .interceptor(self.calls.clone())
-            .retry_classifier(NotImplementedHere)
-            .build();
-        aws_sdk_cloudtrail::Client::from_conf(conf)
+        let b = builder!(self, aws_sdk_cloudtrail, Some(region));
+        aws_sdk_cloudtrail::Client::from_conf(b.build())
     }
 
     /// An S3 client for `region` (the home region when `None`); path-style
     /// addressing when an endpoint override is set.
     pub fn s3(&self, region: Option<&str>) -> aws_sdk_s3::Client {
-        let mut b = aws_sdk_s3::config::Builder::from(&self.sdk)
-            .interceptor(self.calls.clone())
-            .retry_classifier(NotImplementedHere)
-            .force_path_style(self.path_style);
-        if let Some(r) = region {
-            b = b.region(Region::new(r.to_owned()));
-        }
+        let b = builder!(self, aws_sdk_s3, region).force_path_style(self.path_style);
         aws_sdk_s3::Client::from_conf(b.build())
     }
 

@@ -207,3 +207,6 @@ async fn users_creds(aws: &Aws, users: &mut [User], ctx: &UsersCtx<'_>, gaps: &m
         gaps.extend(c.gaps);
     }
 }
+
+#[cfg(test)]
+mod tests;
