@@ -1,6 +1,8 @@
 //! What the guard suite shares: a moto per test with a journal in a temporary
 //! directory, seeding through the Rust SDK, and reading the real effects
 //! back from moto (policies, key status, login profiles, tags, groups).
+//! Shared by two suites, each using part of it.
+#![allow(dead_code)]
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -42,6 +44,19 @@ impl Env {
         let j = self.journal.display().to_string();
         all.extend(["--journal", &j]);
         self.moto.trailguard(&all)
+    }
+
+    /// `trailguard <args> --journal <journal>` through `endpoint` (a fault proxy in front of this moto).
+    pub fn tg_at(&self, endpoint: &str, args: &[&str]) -> Output {
+        let mut all = args.to_vec();
+        let j = self.journal.display().to_string();
+        all.extend(["--journal", &j]);
+        trailguard_e2e::moto::trailguard_at(endpoint, &all)
+    }
+
+    /// The upstream address a fault proxy forwards to.
+    pub fn upstream(&self) -> String {
+        format!("127.0.0.1:{}", self.moto.port)
     }
 
     /// The same, expecting `code`; returns stdout.
@@ -246,4 +261,156 @@ pub fn statement(doc: &Value) -> &Value {
 /// Stderr as one string (for message checks).
 pub fn stderr_text(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The default VPC's first subnet, a `web` group open on port 22, an image.
+pub fn network(env: &Env) -> (String, String, String) {
+    env.block(async {
+        let vpcs = env.ec2.describe_vpcs().send().await.expect("vpcs");
+        let vpc = vpcs
+            .vpcs()
+            .iter()
+            .find(|v| v.is_default() == Some(true))
+            .expect("default VPC");
+        let vpc = vpc.vpc_id().expect("vpc id").to_owned();
+        let f = aws_sdk_ec2::types::Filter::builder()
+            .name("vpc-id")
+            .values(&vpc)
+            .build();
+        let subnets = env
+            .ec2
+            .describe_subnets()
+            .filters(f)
+            .send()
+            .await
+            .expect("subnets");
+        let subnet = subnets.subnets()[0].subnet_id().expect("subnet").to_owned();
+        let sg = env
+            .ec2
+            .create_security_group()
+            .group_name("web")
+            .description("web")
+            .vpc_id(&vpc)
+            .send()
+            .await
+            .expect("sg");
+        let sg = sg.group_id().expect("sg id").to_owned();
+        let ssh = aws_sdk_ec2::types::IpPermission::builder()
+            .ip_protocol("tcp")
+            .from_port(22)
+            .to_port(22)
+            .ip_ranges(
+                aws_sdk_ec2::types::IpRange::builder()
+                    .cidr_ip("0.0.0.0/0")
+                    .build(),
+            )
+            .build();
+        env.ec2
+            .authorize_security_group_ingress()
+            .group_id(&sg)
+            .ip_permissions(ssh)
+            .send()
+            .await
+            .expect("ingress");
+        let images = env
+            .ec2
+            .describe_images()
+            .owners("amazon")
+            .send()
+            .await
+            .expect("images");
+        let image = images.images()[0].image_id().expect("image").to_owned();
+        (subnet, sg, image)
+    })
+}
+
+/// The groups of the instance's interfaces and its protection flags.
+pub fn instance_state(env: &Env, id: &str) -> (Vec<Vec<String>>, bool, bool) {
+    use aws_sdk_ec2::types::InstanceAttributeName as A;
+    env.block(async {
+        let out = env
+            .ec2
+            .describe_instances()
+            .instance_ids(id)
+            .send()
+            .await
+            .expect("describe");
+        let i = &out.reservations()[0].instances()[0];
+        let groups = i
+            .network_interfaces()
+            .iter()
+            .map(|n| {
+                n.groups()
+                    .iter()
+                    .filter_map(|g| g.group_id().map(str::to_owned))
+                    .collect()
+            })
+            .collect();
+        let flag = |a: A| async {
+            let o = env
+                .ec2
+                .describe_instance_attribute()
+                .instance_id(id)
+                .attribute(a)
+                .send()
+                .await
+                .expect("attribute");
+            o.disable_api_termination()
+                .or(o.disable_api_stop())
+                .and_then(|b| b.value())
+                .unwrap_or(false)
+        };
+        (
+            groups,
+            flag(A::DisableApiTermination).await,
+            flag(A::DisableApiStop).await,
+        )
+    })
+}
+
+pub fn forensic_snapshots(env: &Env, id: &str) -> Vec<String> {
+    env.block(async {
+        let f = aws_sdk_ec2::types::Filter::builder()
+            .name("tag:trailguard:forensic-snapshot-of")
+            .values(id)
+            .build();
+        let out = env
+            .ec2
+            .describe_snapshots()
+            .owner_ids("self")
+            .filters(f)
+            .send()
+            .await
+            .expect("snapshots");
+        out.snapshots()
+            .iter()
+            .filter_map(|s| s.volume_id().map(str::to_owned))
+            .collect()
+    })
+}
+
+/// An instance in `subnet` whose interface is in group `sg`. The group is
+/// given on the interface: moto reports an instance's launch-time groups on
+/// every interface whatever the interface's own groups are (unlike EC2),
+/// which would hide the swap.
+pub fn instance(env: &Env, subnet: &str, sg: &str, image: &str) -> String {
+    env.block(async {
+        let nic = aws_sdk_ec2::types::InstanceNetworkInterfaceSpecification::builder()
+            .device_index(0)
+            .subnet_id(subnet)
+            .groups(sg)
+            .build();
+        let out = env
+            .ec2
+            .run_instances()
+            .image_id(image)
+            .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+            .min_count(1)
+            .max_count(1)
+            .network_interfaces(nic)
+            .send()
+            .await
+            .expect("run");
+        out.instances()[0].instance_id().expect("id").to_owned()
+    })
 }

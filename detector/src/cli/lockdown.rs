@@ -93,12 +93,17 @@ fn print(out: &LockdownOutcome, format: Format, cutoff: i64, acted: bool) -> any
         return Ok(());
     }
     let verb = if acted { "lockdown" } else { "lockdown plan" };
+    let all = if steps.len() > out.plan.steps.len() {
+        format!(" ({} in this lockdown so far)", steps.len())
+    } else {
+        String::new()
+    };
     writeln!(
         w,
-        "{verb} of account {}: access keys created and role sessions issued before {}, console passwords reset: {} API call(s)",
+        "{verb} of account {}: access keys created and role sessions issued before {}, console passwords reset: {} API call(s){all}",
         out.account,
         format_time(cutoff),
-        steps.len()
+        out.plan.steps.len()
     )?;
     print_steps(&mut w, steps, acted)?;
     excluded(&mut w, &out.plan.excluded)?;
