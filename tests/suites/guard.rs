@@ -26,6 +26,57 @@ fn all_status(env: &Env, user: &str, status: &str) -> bool {
     !keys.is_empty() && keys.values().all(|s| s == status)
 }
 
+/// A dry run prints the exact calls (one per key) and changes nothing.
+fn dry_run_changes_nothing(env: &Env, arn: &str, keys: &[String]) {
+    // Dry run: the exact calls; nothing changes, nothing is journalled.
+    let out = env.ok(
+        &["quarantine", arn, "--dry-run", "--reason", "key leaked"],
+        0,
+    );
+    assert!(out.contains("would make 4 API call(s)"), "{out}");
+    for k in keys {
+        assert!(out.contains(&format!(r#""AccessKeyId":"{k}""#)), "{out}");
+    }
+    for call in [
+        "1. iam:PutUserPolicy {",
+        "iam:UpdateAccessKey {",
+        "4. iam:TagUser {",
+    ] {
+        assert!(out.contains(call), "{call} in {out}");
+    }
+    assert!(!env.journal.exists());
+    assert!(all_status(env, "alice", "Active"));
+    assert_eq!(env.inline_policy("user", "alice", POLICY), None);
+}
+
+/// What a quarantine of alice leaves in moto.
+fn quarantined_in_moto(env: &Env, arn: &str, entry: &Value) {
+    // The real effect in moto.
+    let doc = env
+        .inline_policy("user", "alice", POLICY)
+        .expect("quarantine policy");
+    assert_eq!(statement(&doc)["Effect"], "Deny");
+    assert_eq!(statement(&doc)["Action"], "*");
+    assert!(
+        all_status(env, "alice", "Inactive"),
+        "{:?}",
+        env.keys("alice")
+    );
+    assert!(
+        env.has_login_profile("alice"),
+        "console password kept without --remove-console-access"
+    );
+    let tags = env.user_tags("alice");
+    assert_eq!(tags["team"], "data");
+    assert_eq!(tags["trailguard:quarantine-reason"], "key leaked");
+    assert_eq!(
+        tags["trailguard:quarantined-by"],
+        format!("arn:aws:sts::{MOTO_ACCOUNT}:user/moto")
+    );
+    assert!(tags.contains_key("trailguard:quarantined-at"));
+    assert_eq!(&env.entry(arn), entry);
+}
+
 #[test]
 fn a_user_with_two_keys_and_a_password_is_quarantined_then_released_exactly() {
     let env = Env::new();
@@ -46,25 +97,7 @@ fn a_user_with_two_keys_and_a_password_is_quarantined_then_released_exactly() {
     });
     let arn = user_arn("alice");
 
-    // Dry run: the exact calls; nothing changes, nothing is journalled.
-    let out = env.ok(
-        &["quarantine", &arn, "--dry-run", "--reason", "key leaked"],
-        0,
-    );
-    assert!(out.contains("would make 4 API call(s)"), "{out}");
-    for k in &keys {
-        assert!(out.contains(&format!(r#""AccessKeyId":"{k}""#)), "{out}");
-    }
-    for call in [
-        "1. iam:PutUserPolicy {",
-        "iam:UpdateAccessKey {",
-        "4. iam:TagUser {",
-    ] {
-        assert!(out.contains(call), "{call} in {out}");
-    }
-    assert!(!env.journal.exists());
-    assert!(all_status(&env, "alice", "Active"));
-    assert_eq!(env.inline_policy("user", "alice", POLICY), None);
+    dry_run_changes_nothing(&env, &arn, &keys);
 
     // Quarantine (JSON: the journal entry).
     let out = env.tg(&[
@@ -84,30 +117,7 @@ fn a_user_with_two_keys_and_a_password_is_quarantined_then_released_exactly() {
     assert_eq!(steps[1]["before"], json!({"Status": "Active"}));
     assert_eq!(steps[1]["after"], json!({"Status": "Inactive"}));
 
-    // The real effect in moto.
-    let doc = env
-        .inline_policy("user", "alice", POLICY)
-        .expect("quarantine policy");
-    assert_eq!(statement(&doc)["Effect"], "Deny");
-    assert_eq!(statement(&doc)["Action"], "*");
-    assert!(
-        all_status(&env, "alice", "Inactive"),
-        "{:?}",
-        env.keys("alice")
-    );
-    assert!(
-        env.has_login_profile("alice"),
-        "console password kept without --remove-console-access"
-    );
-    let tags = env.user_tags("alice");
-    assert_eq!(tags["team"], "data");
-    assert_eq!(tags["trailguard:quarantine-reason"], "key leaked");
-    assert_eq!(
-        tags["trailguard:quarantined-by"],
-        format!("arn:aws:sts::{MOTO_ACCOUNT}:user/moto")
-    );
-    assert!(tags.contains_key("trailguard:quarantined-at"));
-    assert_eq!(env.entry(&arn), entry);
+    quarantined_in_moto(&env, &arn, &entry);
 
     // Twice: nothing to do, nothing changes (in moto or in the journal).
     let journal = std::fs::read(&env.journal).expect("journal");
@@ -257,6 +267,48 @@ fn a_release_is_refused_when_the_user_changed_since_and_forced_restores_the_rest
     assert!(all_status(&env, "dave", "Active"));
 }
 
+/// Targets that must be refused, and the reason each refusal must give.
+fn refusal_cases(bg_key: &str, slr: String) -> Vec<(String, String)> {
+    vec![
+        (
+            user_arn("breakglass"),
+            "it is a break-glass principal".into(),
+        ),
+        (
+            bg_key.to_owned(),
+            format!(
+                "access key {} of user breakglass: it is a break-glass",
+                bg_key
+            ),
+        ),
+        (
+            format!("arn:aws:iam::{MOTO_ACCOUNT}:role/org/payroll"),
+            "it is a protected principal".into(),
+        ),
+        (
+            format!("arn:aws:sts::{MOTO_ACCOUNT}:assumed-role/payroll/s1"),
+            "role payroll (session s1): it is a protected principal".into(),
+        ),
+        (
+            user_arn("moto"),
+            "it is the identity running trailguard".into(),
+        ),
+        (
+            format!("arn:aws:iam::{MOTO_ACCOUNT}:root"),
+            "the root user cannot be restricted by IAM policies".into(),
+        ),
+        (slr, "it is a service-linked role".into()),
+        (
+            "ec2.amazonaws.com".into(),
+            "it is an AWS service principal".into(),
+        ),
+        (
+            "ASIAIOSFODNN7EXAMPLE".into(),
+            "it is a temporary (STS) access key".into(),
+        ),
+    ]
+}
+
 #[test]
 fn protected_principals_are_refused_and_left_untouched() {
     let env = Env::new();
@@ -288,44 +340,7 @@ fn protected_principals_are_refused_and_left_untouched() {
             .expect("slr");
         r.role().expect("role").arn().to_owned()
     });
-    let cases: Vec<(String, String)> = vec![
-        (
-            user_arn("breakglass"),
-            "it is a break-glass principal".into(),
-        ),
-        (
-            bg_keys[0].clone(),
-            format!(
-                "access key {} of user breakglass: it is a break-glass",
-                bg_keys[0]
-            ),
-        ),
-        (
-            format!("arn:aws:iam::{MOTO_ACCOUNT}:role/org/payroll"),
-            "it is a protected principal".into(),
-        ),
-        (
-            format!("arn:aws:sts::{MOTO_ACCOUNT}:assumed-role/payroll/s1"),
-            "role payroll (session s1): it is a protected principal".into(),
-        ),
-        (
-            user_arn("moto"),
-            "it is the identity running trailguard".into(),
-        ),
-        (
-            format!("arn:aws:iam::{MOTO_ACCOUNT}:root"),
-            "the root user cannot be restricted by IAM policies".into(),
-        ),
-        (slr, "it is a service-linked role".into()),
-        (
-            "ec2.amazonaws.com".into(),
-            "it is an AWS service principal".into(),
-        ),
-        (
-            "ASIAIOSFODNN7EXAMPLE".into(),
-            "it is a temporary (STS) access key".into(),
-        ),
-    ];
+    let cases = refusal_cases(&bg_keys[0], slr);
     for (target, why) in &cases {
         let out = env.tg(&["quarantine", target, "--config", &cfg]);
         assert_exit(&out, 2, target);

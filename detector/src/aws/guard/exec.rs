@@ -80,7 +80,7 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn iam_tags(step: &Step) -> Result<Vec<aws_sdk_iam::types::Tag>, AwsError> {
+fn iam_tags_of(step: &Step) -> Result<Vec<aws_sdk_iam::types::Tag>, AwsError> {
     tags(step)
         .into_iter()
         .map(|(k, v)| {
@@ -98,124 +98,111 @@ fn iam_tags(step: &Step) -> Result<Vec<aws_sdk_iam::types::Tag>, AwsError> {
         .collect()
 }
 
+type SdkResult<T, E> = Result<
+    T,
+    aws_smithy_runtime_api::client::result::SdkError<
+        E,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+>;
+
+/// An SDK answer to `step`, its error as an [`AwsError`].
+fn check<T, E>(r: SdkResult<T, E>, step: &Step) -> Result<T, AwsError>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    r.map_err(|e| AwsError::call(&step.api_call, &target_of(step), &e))
+}
+
 async fn iam(aws: &Aws, op: &str, step: &Step) -> Result<(), AwsError> {
-    let c = aws.iam();
-    let p = |k: &str| step.param(k).to_owned();
-    let fail = |e: &dyn ErrorFor| e.to_aws(&step.api_call, &target_of(step));
     match op {
-        "PutUserPolicy" => c
-            .put_user_policy()
-            .user_name(p("UserName"))
-            .policy_name(p("PolicyName"))
-            .policy_document(p("PolicyDocument"))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| fail(&e)),
-        "DeleteUserPolicy" => c
-            .delete_user_policy()
-            .user_name(p("UserName"))
-            .policy_name(p("PolicyName"))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| fail(&e)),
-        "PutRolePolicy" => c
-            .put_role_policy()
-            .role_name(p("RoleName"))
-            .policy_name(p("PolicyName"))
-            .policy_document(p("PolicyDocument"))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| fail(&e)),
-        "DeleteRolePolicy" => c
-            .delete_role_policy()
-            .role_name(p("RoleName"))
-            .policy_name(p("PolicyName"))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| fail(&e)),
-        "UpdateAccessKey" => c
-            .update_access_key()
-            .user_name(p("UserName"))
-            .access_key_id(p("AccessKeyId"))
-            .status(StatusType::from(step.param("Status")))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| fail(&e)),
-        "DeleteLoginProfile" => c
-            .delete_login_profile()
-            .user_name(p("UserName"))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| fail(&e)),
-        "UpdateLoginProfile" => {
-            let reset = step.params["PasswordResetRequired"]
-                .as_bool()
-                .unwrap_or(true);
-            c.update_login_profile()
-                .user_name(p("UserName"))
-                .password_reset_required(reset)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|e| fail(&e))
+        "PutUserPolicy" | "DeleteUserPolicy" | "PutRolePolicy" | "DeleteRolePolicy" => {
+            iam_policy(aws, op, step).await
         }
-        "TagUser" => c
-            .tag_user()
-            .user_name(p("UserName"))
-            .set_tags(Some(iam_tags(step)?))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| fail(&e)),
-        "UntagUser" => c
-            .untag_user()
-            .user_name(p("UserName"))
-            .set_tag_keys(Some(strings(&step.params["TagKeys"])))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| fail(&e)),
-        "TagRole" => c
-            .tag_role()
-            .role_name(p("RoleName"))
-            .set_tags(Some(iam_tags(step)?))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| fail(&e)),
-        "UntagRole" => c
-            .untag_role()
-            .role_name(p("RoleName"))
-            .set_tag_keys(Some(strings(&step.params["TagKeys"])))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| fail(&e)),
+        "UpdateAccessKey" | "DeleteLoginProfile" | "UpdateLoginProfile" => {
+            iam_credentials(aws, op, step).await
+        }
+        "TagUser" | "UntagUser" | "TagRole" | "UntagRole" => iam_tags(aws, op, step).await,
         _ => Err(unsupported(step)),
     }
 }
 
-/// An SDK error of any operation as an [`AwsError`].
-trait ErrorFor {
-    fn to_aws(&self, op: &str, target: &str) -> AwsError;
+async fn iam_policy(aws: &Aws, op: &str, step: &Step) -> Result<(), AwsError> {
+    let c = aws.iam();
+    let p = |k: &str| step.param(k).to_owned();
+    match op {
+        "PutUserPolicy" => {
+            let call = c.put_user_policy().user_name(p("UserName"));
+            let call = call.policy_name(p("PolicyName"));
+            check(call.policy_document(p("PolicyDocument")).send().await, step).map(drop)
+        }
+        "DeleteUserPolicy" => {
+            let call = c.delete_user_policy().user_name(p("UserName"));
+            check(call.policy_name(p("PolicyName")).send().await, step).map(drop)
+        }
+        "PutRolePolicy" => {
+            let call = c.put_role_policy().role_name(p("RoleName"));
+            let call = call.policy_name(p("PolicyName"));
+            check(call.policy_document(p("PolicyDocument")).send().await, step).map(drop)
+        }
+        _ => {
+            let call = c.delete_role_policy().role_name(p("RoleName"));
+            check(call.policy_name(p("PolicyName")).send().await, step).map(drop)
+        }
+    }
 }
 
-impl<E> ErrorFor
-    for aws_smithy_runtime_api::client::result::SdkError<
-        E,
-        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
-    >
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
-{
-    fn to_aws(&self, op: &str, target: &str) -> AwsError {
-        AwsError::call(op, target, self)
+async fn iam_credentials(aws: &Aws, op: &str, step: &Step) -> Result<(), AwsError> {
+    let c = aws.iam();
+    let user = step.param("UserName").to_owned();
+    match op {
+        "UpdateAccessKey" => {
+            let call = c.update_access_key().user_name(user);
+            let call = call.access_key_id(step.param("AccessKeyId"));
+            let status = StatusType::from(step.param("Status"));
+            check(call.status(status).send().await, step).map(drop)
+        }
+        "DeleteLoginProfile" => {
+            check(c.delete_login_profile().user_name(user).send().await, step).map(drop)
+        }
+        _ => {
+            let reset = step.params["PasswordResetRequired"]
+                .as_bool()
+                .unwrap_or(true);
+            let call = c.update_login_profile().user_name(user);
+            check(call.password_reset_required(reset).send().await, step).map(drop)
+        }
+    }
+}
+
+async fn iam_tags(aws: &Aws, op: &str, step: &Step) -> Result<(), AwsError> {
+    let c = aws.iam();
+    let user = step.param("UserName").to_owned();
+    let role = step.param("RoleName").to_owned();
+    let keys = Some(strings(&step.params["TagKeys"]));
+    match op {
+        "TagUser" => {
+            let call = c
+                .tag_user()
+                .user_name(user)
+                .set_tags(Some(iam_tags_of(step)?));
+            check(call.send().await, step).map(drop)
+        }
+        "UntagUser" => {
+            let call = c.untag_user().user_name(user).set_tag_keys(keys);
+            check(call.send().await, step).map(drop)
+        }
+        "TagRole" => {
+            let call = c
+                .tag_role()
+                .role_name(role)
+                .set_tags(Some(iam_tags_of(step)?));
+            check(call.send().await, step).map(drop)
+        }
+        _ => {
+            let call = c.untag_role().role_name(role).set_tag_keys(keys);
+            check(call.send().await, step).map(drop)
+        }
     }
 }
 
@@ -275,102 +262,105 @@ fn permissions(step: &Step) -> Vec<IpPermission> {
 
 async fn ec2(aws: &Aws, region: &str, op: &str, step: &Step) -> Result<Option<Value>, AwsError> {
     let c = aws.ec2(region);
-    let p = |k: &str| step.param(k).to_owned();
-    let fail = |e: &dyn ErrorFor| e.to_aws(&step.api_call, &target_of(step));
     match op {
         "CreateSecurityGroup" => {
-            let out = c
+            let call = c
                 .create_security_group()
-                .group_name(p("GroupName"))
-                .description(p("Description"))
-                .vpc_id(p("VpcId"))
-                .send()
-                .await
-                .map_err(|e| fail(&e))?;
+                .group_name(step.param("GroupName"));
+            let call = call.description(step.param("Description"));
+            let out = check(call.vpc_id(step.param("VpcId")).send().await, step)?;
             Ok(Some(json!({"GroupId": out.group_id().unwrap_or_default()})))
         }
-        "RevokeSecurityGroupEgress" => c
-            .revoke_security_group_egress()
-            .group_id(p("GroupId"))
-            .set_ip_permissions(Some(permissions(step)))
-            .send()
-            .await
+        "RevokeSecurityGroupEgress" => {
+            let call = c
+                .revoke_security_group_egress()
+                .group_id(step.param("GroupId"));
+            check(
+                call.set_ip_permissions(Some(permissions(step)))
+                    .send()
+                    .await,
+                step,
+            )
             .map(none)
-            .map_err(|e| fail(&e)),
-        "RevokeSecurityGroupIngress" => c
-            .revoke_security_group_ingress()
-            .group_id(p("GroupId"))
-            .set_ip_permissions(Some(permissions(step)))
-            .send()
-            .await
-            .map(none)
-            .map_err(|e| fail(&e)),
-        "ModifyNetworkInterfaceAttribute" => c
-            .modify_network_interface_attribute()
-            .network_interface_id(p("NetworkInterfaceId"))
-            .set_groups(Some(strings(&step.params["Groups"])))
-            .send()
-            .await
-            .map(none)
-            .map_err(|e| fail(&e)),
-        "ModifyInstanceAttribute" => {
-            let flag = |k: &str| {
-                step.params[k]["Value"]
-                    .as_bool()
-                    .map(|b| AttributeBooleanValue::builder().value(b).build())
-            };
-            c.modify_instance_attribute()
-                .instance_id(p("InstanceId"))
-                .set_disable_api_termination(flag("DisableApiTermination"))
-                .set_disable_api_stop(flag("DisableApiStop"))
-                .send()
-                .await
-                .map(none)
-                .map_err(|e| fail(&e))
         }
-        "CreateSnapshot" => {
-            let spec_tags = step.params["TagSpecifications"][0].clone();
-            let pairs = tags(&Step {
-                params: spec_tags,
-                ..step.clone()
-            });
-            let spec = TagSpecification::builder()
-                .resource_type(ResourceType::Snapshot)
-                .set_tags(Some(ec2_tags(pairs)))
-                .build();
-            let out = c
-                .create_snapshot()
-                .volume_id(p("VolumeId"))
-                .description(p("Description"))
-                .tag_specifications(spec)
-                .send()
-                .await
-                .map_err(|e| fail(&e))?;
-            Ok(Some(
-                json!({"SnapshotId": out.snapshot_id().unwrap_or_default()}),
-            ))
-        }
-        "CreateTags" => c
-            .create_tags()
-            .set_resources(Some(strings(&step.params["Resources"])))
-            .set_tags(Some(ec2_tags(tags(step))))
-            .send()
-            .await
+        "RevokeSecurityGroupIngress" => {
+            let call = c
+                .revoke_security_group_ingress()
+                .group_id(step.param("GroupId"));
+            check(
+                call.set_ip_permissions(Some(permissions(step)))
+                    .send()
+                    .await,
+                step,
+            )
             .map(none)
-            .map_err(|e| fail(&e)),
-        "DeleteTags" => {
-            let keys: Vec<aws_sdk_ec2::types::Tag> = tags(step)
-                .into_iter()
-                .map(|(k, _)| aws_sdk_ec2::types::Tag::builder().key(k).build())
-                .collect();
-            c.delete_tags()
-                .set_resources(Some(strings(&step.params["Resources"])))
-                .set_tags(Some(keys))
-                .send()
-                .await
-                .map(none)
-                .map_err(|e| fail(&e))
         }
+        "ModifyNetworkInterfaceAttribute" => {
+            let call = c.modify_network_interface_attribute();
+            let call = call.network_interface_id(step.param("NetworkInterfaceId"));
+            let groups = Some(strings(&step.params["Groups"]));
+            check(call.set_groups(groups).send().await, step).map(none)
+        }
+        "ModifyInstanceAttribute" | "CreateSnapshot" => ec2_instance(&c, op, step).await,
+        "CreateTags" | "DeleteTags" => ec2_tags_call(&c, op, step).await,
         _ => Err(unsupported(step)),
     }
+}
+
+async fn ec2_instance(
+    c: &aws_sdk_ec2::Client,
+    op: &str,
+    step: &Step,
+) -> Result<Option<Value>, AwsError> {
+    if op == "ModifyInstanceAttribute" {
+        let flag = |k: &str| {
+            let v = step.params[k]["Value"].as_bool();
+            v.map(|b| AttributeBooleanValue::builder().value(b).build())
+        };
+        let call = c
+            .modify_instance_attribute()
+            .instance_id(step.param("InstanceId"));
+        let call = call.set_disable_api_termination(flag("DisableApiTermination"));
+        let call = call.set_disable_api_stop(flag("DisableApiStop"));
+        return check(call.send().await, step).map(none);
+    }
+    let spec_tags = step.params["TagSpecifications"][0].clone();
+    let pairs = tags(&Step {
+        params: spec_tags,
+        ..step.clone()
+    });
+    let spec = TagSpecification::builder()
+        .resource_type(ResourceType::Snapshot)
+        .set_tags(Some(ec2_tags(pairs)))
+        .build();
+    let call = c.create_snapshot().volume_id(step.param("VolumeId"));
+    let call = call
+        .description(step.param("Description"))
+        .tag_specifications(spec);
+    let out = check(call.send().await, step)?;
+    Ok(Some(
+        json!({"SnapshotId": out.snapshot_id().unwrap_or_default()}),
+    ))
+}
+
+async fn ec2_tags_call(
+    c: &aws_sdk_ec2::Client,
+    op: &str,
+    step: &Step,
+) -> Result<Option<Value>, AwsError> {
+    let resources = Some(strings(&step.params["Resources"]));
+    let pairs = tags(step);
+    if op == "CreateTags" {
+        let call = c.create_tags().set_resources(resources);
+        return check(call.set_tags(Some(ec2_tags(pairs))).send().await, step).map(none);
+    }
+    let keys: Vec<aws_sdk_ec2::types::Tag> = pairs
+        .into_iter()
+        .map(|(k, _)| aws_sdk_ec2::types::Tag::builder().key(k).build())
+        .collect();
+    let call = c
+        .delete_tags()
+        .set_resources(resources)
+        .set_tags(Some(keys));
+    check(call.send().await, step).map(none)
 }

@@ -4,7 +4,7 @@
 //! journalled under one `lockdown:<account>` entry. A re-run with the same
 //! cut-off continues that entry; steps in effect are not planned again.
 
-use super::run::{run_steps, Phase};
+use super::run::{run_steps, Ctx, Phase};
 use super::GuardError;
 use crate::audit;
 use crate::aws::iam::Depth;
@@ -82,7 +82,13 @@ pub async fn lockdown<J: JournalStore>(
     let n = out.plan.steps.len();
     entry.log(now, format!("lockdown by {}: {n} step(s) planned", who.arn));
     journal.save(&entry).await?;
-    let result = run_steps(aws, journal, &mut entry, Phase::Lockdown, aws.region(), now).await;
+    let ctx = Ctx {
+        aws,
+        journal,
+        region: aws.region(),
+        now,
+    };
+    let result = run_steps(&ctx, &mut entry, Phase::Lockdown).await;
     if result.is_ok() {
         entry.state = EntryState::Complete;
         entry.log(now, "lockdown complete");

@@ -126,47 +126,25 @@ pub async fn quarantine<J: JournalStore>(
     req: &QuarantineRequest,
 ) -> Result<Outcome, GuardError> {
     let mut r = resolve::resolve(aws, Some(cfg), who, &req.target, req.region.as_deref()).await?;
-    let mut entry = match journal.load(&r.key).await? {
-        Some(e) if e.state == EntryState::Releasing => return Err(GuardError::Releasing(e.label)),
-        Some(e) if e.is_active() => e,
-        _ => {
-            let mut e = Entry::new(
-                EntryKind::Quarantine,
-                &r.key,
-                &r.target.label(),
-                &who.arn,
-                now,
-            );
-            e.reason = req.reason.trim().to_owned();
-            e.options = json!({"remove_console_access": req.remove_console_access, "deny_all": req.deny_all});
-            e.observed = Some(r.observed.clone());
-            e
-        }
-    };
+    let mut entry = open_entry(journal, &r, who, now, req).await?;
     if let Observed::Instance(i) = &mut r.observed {
         i.snapshotted = observe::snapshotted(aws, &r.region, &entry.id).await?;
     }
+    let reason = if entry.reason.is_empty() {
+        req.reason.clone()
+    } else {
+        entry.reason.clone()
+    };
     let opts = plan::Options {
         by: who.arn.clone(),
         now,
-        reason: if entry.reason.is_empty() {
-            req.reason.clone()
-        } else {
-            entry.reason.clone()
-        },
+        reason,
         remove_console_access: req.remove_console_access,
         deny_all: req.deny_all,
         quarantine_id: entry.id.clone(),
     };
     let planned = plan::quarantine(&r.target, &r.observed, &opts);
-    let mut out = Outcome {
-        entry: entry.clone(),
-        planned: planned.clone(),
-        dry_run: req.dry_run,
-        nothing_to_do: planned.is_empty(),
-        differences: Vec::new(),
-        notes: Vec::new(),
-    };
+    let mut out = Outcome::new(&entry, &planned, req.dry_run);
     if req.dry_run || planned.is_empty() {
         out.entry.merge_plan(planned);
         if !req.dry_run && entry.state == EntryState::InProgress && entry.done() > 0 {
@@ -179,26 +157,76 @@ pub async fn quarantine<J: JournalStore>(
     }
     entry.merge_plan(planned);
     entry.state = EntryState::InProgress;
-    let n = out.planned.len();
-    entry.log(
-        now,
-        format!("quarantine by {}: {n} step(s) planned", who.arn),
+    let line = format!(
+        "quarantine by {}: {} step(s) planned",
+        who.arn,
+        out.planned.len()
     );
-    journal.save(&entry).await?;
-    run::run_steps(
+    let ctx = run::Ctx {
         aws,
         journal,
-        &mut entry,
-        run::Phase::Quarantine,
-        &r.region,
+        region: &r.region,
         now,
-    )
-    .await?;
-    entry.state = EntryState::Complete;
-    entry.log(now, "quarantine complete");
-    journal.save(&entry).await?;
-    out.entry = entry;
+    };
+    out.entry = finish(&ctx, entry, run::Phase::Quarantine, &line).await?;
     Ok(out)
+}
+
+/// The active entry of the target, or a new one for this quarantine.
+async fn open_entry<J: JournalStore>(
+    journal: &J,
+    r: &resolve::Resolved,
+    who: &Identity,
+    now: Timestamp,
+    req: &QuarantineRequest,
+) -> Result<Entry, GuardError> {
+    match journal.load(&r.key).await? {
+        Some(e) if e.state == EntryState::Releasing => Err(GuardError::Releasing(e.label)),
+        Some(e) if e.is_active() => Ok(e),
+        _ => {
+            let label = r.target.label();
+            let mut e = Entry::new(EntryKind::Quarantine, &r.key, &label, &who.arn, now);
+            e.reason = req.reason.trim().to_owned();
+            e.options = json!({"remove_console_access": req.remove_console_access,
+                               "deny_all": req.deny_all});
+            e.observed = Some(r.observed.clone());
+            Ok(e)
+        }
+    }
+}
+
+impl Outcome {
+    fn new(entry: &Entry, planned: &[Step], dry_run: bool) -> Outcome {
+        Outcome {
+            entry: entry.clone(),
+            planned: planned.to_vec(),
+            dry_run,
+            nothing_to_do: planned.is_empty(),
+            differences: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// Journals the start (`line`), runs the steps of `phase`, and marks the
+/// entry complete (quarantine) or released (release).
+async fn finish<J: JournalStore>(
+    ctx: &run::Ctx<'_, J>,
+    mut entry: Entry,
+    phase: run::Phase,
+    line: &str,
+) -> Result<Entry, GuardError> {
+    entry.log(ctx.now, line);
+    ctx.journal.save(&entry).await?;
+    run::run_steps(ctx, &mut entry, phase).await?;
+    let (state, last) = match phase {
+        run::Phase::Release => (EntryState::Released, "released"),
+        _ => (EntryState::Complete, "quarantine complete"),
+    };
+    entry.state = state;
+    entry.log(ctx.now, last);
+    ctx.journal.save(&entry).await?;
+    Ok(entry)
 }
 
 /// Releases a quarantine: restores what its journal entry recorded, unless
@@ -223,14 +251,9 @@ pub async fn release<J: JournalStore>(
             differences: plan.differences,
         });
     }
-    let mut out = Outcome {
-        entry: entry.clone(),
-        planned: plan.steps.clone(),
-        dry_run: req.dry_run,
-        nothing_to_do: plan.steps.is_empty(),
-        differences: plan.differences.clone(),
-        notes: plan.notes.clone(),
-    };
+    let mut out = Outcome::new(&entry, &plan.steps, req.dry_run);
+    out.differences.clone_from(&plan.differences);
+    out.notes.clone_from(&plan.notes);
     if req.dry_run {
         out.entry.merge_release_plan(plan.steps);
         return Ok(out);
@@ -242,32 +265,19 @@ pub async fn release<J: JournalStore>(
     }
     entry.merge_release_plan(plan.steps);
     entry.state = EntryState::Releasing;
-    let forced = if req.force && !plan.differences.is_empty() {
-        " (forced over changes since the quarantine)"
-    } else {
+    let forced = if plan.differences.is_empty() {
         ""
+    } else {
+        " (forced over changes since the quarantine)"
     };
-    entry.log(
-        now,
-        format!(
-            "release by {}: {} step(s) planned{forced}",
-            who.arn,
-            out.planned.len()
-        ),
-    );
-    journal.save(&entry).await?;
-    run::run_steps(
+    let n = out.planned.len();
+    let line = format!("release by {}: {n} step(s) planned{forced}", who.arn);
+    let ctx = run::Ctx {
         aws,
         journal,
-        &mut entry,
-        run::Phase::Release,
-        &r.region,
+        region: &r.region,
         now,
-    )
-    .await?;
-    entry.state = EntryState::Released;
-    entry.log(now, "released");
-    journal.save(&entry).await?;
-    out.entry = entry;
+    };
+    out.entry = finish(&ctx, entry, run::Phase::Release, &line).await?;
     Ok(out)
 }

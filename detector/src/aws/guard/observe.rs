@@ -156,26 +156,7 @@ pub async fn instance(
     id: &str,
     arn: &str,
 ) -> Result<InstanceState, GuardError> {
-    let ec2 = aws.ec2(region);
-    let out = ec2.describe_instances().instance_ids(id).send().await;
-    let out = match out.map_err(|e| AwsError::call("ec2:DescribeInstances", id, &e)) {
-        Ok(o) => o,
-        Err(e)
-            if e.code
-                .as_deref()
-                .is_some_and(|c| c.starts_with("InvalidInstanceID")) =>
-        {
-            return Err(GuardError::NotFound(format!(
-                "instance {id} does not exist in {region}"
-            )))
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let Some(i) = out.reservations().iter().flat_map(|r| r.instances()).next() else {
-        return Err(GuardError::NotFound(format!(
-            "instance {id} does not exist in {region}"
-        )));
-    };
+    let i = describe(aws, region, id).await?;
     let state = i.state().and_then(|s| s.name());
     if matches!(
         state,
@@ -183,23 +164,7 @@ pub async fn instance(
     ) {
         return Err(GuardError::NotFound(format!("instance {id} is terminated")));
     }
-    let enis: Vec<EniState> = i
-        .network_interfaces()
-        .iter()
-        .map(|n| {
-            let mut groups: Vec<String> = n
-                .groups()
-                .iter()
-                .filter_map(|g| g.group_id().map(str::to_owned))
-                .collect();
-            groups.sort();
-            EniState {
-                id: n.network_interface_id().unwrap_or_default().to_owned(),
-                vpc_id: n.vpc_id().or(i.vpc_id()).unwrap_or_default().to_owned(),
-                groups,
-            }
-        })
-        .collect();
+    let enis = interfaces(&i);
     let volumes = i
         .block_device_mappings()
         .iter()
@@ -226,10 +191,8 @@ pub async fn instance(
     let mut isolation = BTreeMap::new();
     for e in &enis {
         if !isolation.contains_key(&e.vpc_id) {
-            isolation.insert(
-                e.vpc_id.clone(),
-                isolation_group(aws, region, &e.vpc_id).await?,
-            );
+            let group = isolation_group(aws, region, &e.vpc_id).await?;
+            isolation.insert(e.vpc_id.clone(), group);
         }
     }
     Ok(InstanceState {
@@ -245,6 +208,54 @@ pub async fn instance(
         tags,
         isolation,
     })
+}
+
+/// `ec2:DescribeInstances` of one instance; a missing one is [`GuardError::NotFound`].
+async fn describe(
+    aws: &Aws,
+    region: &str,
+    id: &str,
+) -> Result<aws_sdk_ec2::types::Instance, GuardError> {
+    let missing = || GuardError::NotFound(format!("instance {id} does not exist in {region}"));
+    let out = aws
+        .ec2(region)
+        .describe_instances()
+        .instance_ids(id)
+        .send()
+        .await;
+    let out = match out.map_err(|e| AwsError::call("ec2:DescribeInstances", id, &e)) {
+        Ok(o) => o,
+        Err(e)
+            if e.code
+                .as_deref()
+                .is_some_and(|c| c.starts_with("InvalidInstanceID")) =>
+        {
+            return Err(missing())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let first = out.reservations().iter().flat_map(|r| r.instances()).next();
+    first.cloned().ok_or_else(missing)
+}
+
+/// The instance's interfaces with their groups (sorted) and VPC.
+fn interfaces(i: &aws_sdk_ec2::types::Instance) -> Vec<EniState> {
+    i.network_interfaces()
+        .iter()
+        .map(|n| {
+            let mut groups: Vec<String> = n
+                .groups()
+                .iter()
+                .filter_map(|g| g.group_id().map(str::to_owned))
+                .collect();
+            groups.sort();
+            EniState {
+                id: n.network_interface_id().unwrap_or_default().to_owned(),
+                vpc_id: n.vpc_id().or(i.vpc_id()).unwrap_or_default().to_owned(),
+                groups,
+            }
+        })
+        .collect()
 }
 
 async fn flag(

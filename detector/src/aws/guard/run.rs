@@ -11,6 +11,7 @@ use crate::guard::journal::{Entry, JournalStore};
 use crate::guard::plan::{group_placeholder, substitute};
 use crate::guard::{Step, StepStatus};
 use crate::record::Timestamp;
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Which steps of the entry to run.
@@ -29,14 +30,20 @@ fn steps(entry: &mut Entry, phase: Phase) -> &mut Vec<Step> {
     }
 }
 
-/// Runs every step of `phase` not done yet; EC2 calls go to `region`.
+/// Where and when steps run, and where they are journalled.
+pub struct Ctx<'a, J> {
+    pub aws: &'a Aws,
+    pub journal: &'a J,
+    /// EC2 calls go to this region.
+    pub region: &'a str,
+    pub now: Timestamp,
+}
+
+/// Runs every step of `phase` not done yet, saving the entry after each.
 pub async fn run_steps<J: JournalStore>(
-    aws: &Aws,
-    journal: &J,
+    ctx: &Ctx<'_, J>,
     entry: &mut Entry,
     phase: Phase,
-    region: &str,
-    now: Timestamp,
 ) -> Result<(), GuardError> {
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
     let total = steps(entry, phase).len();
@@ -48,45 +55,41 @@ pub async fn run_steps<J: JournalStore>(
         }
         substitute(&mut step.params, &ids);
         substitute(&mut step.after, &ids);
-        let result = exec::execute(aws, region, step).await;
+        let result = exec::execute(ctx.aws, ctx.region, step).await;
         let step = &mut steps(entry, phase)[i];
-        match result {
+        let failure = match result {
             Ok(output) => {
-                if let Some(o) = output {
-                    if let Some(gid) = o.get("GroupId").and_then(|g| g.as_str()) {
-                        ids.insert(group_placeholder(step.param("VpcId")), gid.to_owned());
-                    }
-                    step.after = o.clone();
-                    step.output = Some(o);
-                }
-                step.status = StepStatus::Done;
-                step.error = None;
-                journal.save(entry).await?;
+                succeeded(step, output, &mut ids);
+                None
             }
             Err(e) => {
                 step.status = StepStatus::Failed;
                 step.error = Some(e.to_string());
                 let call = step.call_line();
-                entry.log(now, format!("step {} of {total} failed: {e}", i + 1));
-                journal.save(entry).await?;
-                if phase == Phase::Lockdown {
-                    failures.push(format!("{call}: {e}"));
-                    continue;
-                }
-                let done = steps(entry, phase)
-                    .iter()
-                    .filter(|s| s.status == StepStatus::Done)
-                    .count();
-                return Err(GuardError::StepFailed {
-                    label: entry.label.clone(),
-                    number: i + 1,
-                    total,
-                    done,
-                    call,
-                    error: e,
-                });
+                entry.log(ctx.now, format!("step {} of {total} failed: {e}", i + 1));
+                Some((call, e))
             }
+        };
+        ctx.journal.save(entry).await?;
+        let Some((call, error)) = failure else {
+            continue;
+        };
+        if phase == Phase::Lockdown {
+            failures.push(format!("{call}: {error}"));
+            continue;
         }
+        let done = steps(entry, phase)
+            .iter()
+            .filter(|s| s.status == StepStatus::Done)
+            .count();
+        return Err(GuardError::StepFailed {
+            label: entry.label.clone(),
+            number: i + 1,
+            total,
+            done,
+            call,
+            error,
+        });
     }
     match failures.first() {
         None => Ok(()),
@@ -96,4 +99,18 @@ pub async fn run_steps<J: JournalStore>(
             first: first.clone(),
         }),
     }
+}
+
+/// Marks `step` done with what the call returned; a created isolation group's
+/// id replaces its placeholder in the later steps.
+fn succeeded(step: &mut Step, output: Option<Value>, ids: &mut BTreeMap<String, String>) {
+    if let Some(o) = output {
+        if let Some(gid) = o.get("GroupId").and_then(Value::as_str) {
+            ids.insert(group_placeholder(step.param("VpcId")), gid.to_owned());
+        }
+        step.after = o.clone();
+        step.output = Some(o);
+    }
+    step.status = StepStatus::Done;
+    step.error = None;
 }
