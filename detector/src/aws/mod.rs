@@ -52,8 +52,8 @@ impl Progress for () {
 
 /// The region used when neither `--region` nor the environment or profile names one.
 pub const DEFAULT_REGION: &str = "us-east-1";
-/// Attempts per call (the first try and retries) with adaptive retry mode.
-pub const DEFAULT_ATTEMPTS: u32 = 4;
+/// Attempts per call (the first try and retries).
+pub const DEFAULT_ATTEMPTS: u32 = 5;
 /// Calls in flight at once.
 pub const DEFAULT_CONCURRENCY: usize = 16;
 
@@ -66,6 +66,12 @@ pub struct AwsOptions {
     pub endpoint_url: Option<String>,
     /// 0: [`DEFAULT_ATTEMPTS`].
     pub max_attempts: u32,
+    /// The SDK's adaptive retry mode (client-side rate limiting after
+    /// throttling) instead of standard (exponential backoff with jitter).
+    /// Standard is the default: after a few throttles, adaptive mode paces
+    /// every later call of the service down to 0.5 per second, which turns
+    /// a large account's audit into minutes.
+    pub adaptive: bool,
     /// 0: [`DEFAULT_CONCURRENCY`].
     pub concurrency: usize,
 }
@@ -117,8 +123,13 @@ impl Aws {
         } else {
             opts.max_attempts
         };
+        let retry = if opts.adaptive {
+            RetryConfig::adaptive()
+        } else {
+            RetryConfig::standard()
+        };
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(RetryConfig::adaptive().with_max_attempts(attempts));
+            .retry_config(retry.with_max_attempts(attempts));
         if let Some(p) = &opts.profile {
             loader = loader.profile_name(p);
         }

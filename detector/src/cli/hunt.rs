@@ -64,12 +64,7 @@ struct S3Sources {
 
 /// AWS access from the common options.
 fn aws_options(c: &Common) -> AwsOptions {
-    AwsOptions {
-        profile: c.profile.clone(),
-        region: c.region.clone(),
-        endpoint_url: c.endpoint_url.clone(),
-        ..AwsOptions::default()
-    }
+    c.aws_options(0)
 }
 
 /// Lists every S3 URL first, so a missing bucket stops the run before any

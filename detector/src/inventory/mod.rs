@@ -95,6 +95,18 @@ pub struct User {
     pub ssh_public_keys: Vec<SshPublicKey>,
     pub service_credentials: Vec<ServiceCredential>,
     pub signing_certificates: Vec<SigningCertificate>,
+    /// Credential lists that could not be read for this user (`access_keys`,
+    /// `mfa_devices`, `ssh_public_keys`, `signing_certificates`,
+    /// `login_profile`): rules must not conclude "none" from them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<String>,
+}
+
+impl User {
+    /// True when `what` (a field name) could not be read for this user.
+    pub fn unread(&self, what: &str) -> bool {
+        self.unread.iter().any(|u| u == what)
+    }
 }
 
 /// A console password.
@@ -359,6 +371,12 @@ impl Inventory {
     /// A customer managed policy by ARN.
     pub fn policy(&self, arn: &str) -> Option<&ManagedPolicy> {
         self.policies.iter().find(|p| p.arn == arn)
+    }
+
+    /// True when a call of `operation` (`service:Operation`) failed while
+    /// taking the inventory: what it reads is unknown, not absent.
+    pub fn lacks(&self, operation: &str) -> bool {
+        self.gaps.iter().any(|g| g.operation == operation)
     }
 
     /// The root user's ARN.

@@ -21,8 +21,9 @@ use super::{merge_gaps, Aws, Gap, Progress};
 pub enum Depth {
     /// What the posture rules need, with calls growing with pages, not users,
     /// wherever IAM allows: access keys come from the credential report (by
-    /// creation time and last use, without their ids) and SSH public keys
-    /// (which have no account-wide listing) are not listed.
+    /// creation time and last use, without their ids; users holding two keys
+    /// are listed by id) and SSH public keys (which have no account-wide
+    /// listing) are not listed.
     Audit,
     /// Everything, ids included (`snapshot`, `sweep`, `scan --deep`): one
     /// `ListAccessKeys` per user holding keys and one `ListSSHPublicKeys` per user.
@@ -204,6 +205,7 @@ async fn users_creds(aws: &Aws, users: &mut [User], ctx: &UsersCtx<'_>, gaps: &m
         u.access_keys = c.access_keys;
         u.ssh_public_keys = c.ssh_public_keys;
         u.signing_certificates = c.signing_certificates;
+        u.unread = c.unread.iter().map(|s| s.to_string()).collect();
         gaps.extend(c.gaps);
     }
 }
