@@ -48,10 +48,10 @@ locals {
   class_rules = merge(
     {
       root = {
-        description = "trailguard: every call and sign-in of the root user"
+        description = "trailguard: every call of the root user (its sign-ins: sign-in)"
         state       = local.all_cloudtrail_management_events
         pattern = jsonencode({
-          detail-type = [local.api_call, local.sign_in]
+          detail-type = [local.api_call]
           detail      = { userIdentity = { type = ["Root"] } }
         })
       }
@@ -103,10 +103,10 @@ locals {
     } : k => v if var.address_history },
     { for k, v in {
       break-glass = {
-        description = "trailguard: every call and sign-in of the break-glass identities"
+        description = "trailguard: every call of the break-glass identities (their sign-ins: sign-in)"
         state       = local.all_cloudtrail_management_events
         pattern = jsonencode({
-          detail-type = [local.api_call, local.sign_in]
+          detail-type = [local.api_call]
           detail = {
             "$or" = [
               { userIdentity = { arn = local.break_glass_arns } },
