@@ -25,9 +25,10 @@ locals {
       "trusted_automation = ${jsonencode(var.trusted_automation)}",
       "trusted_accounts = ${jsonencode(var.trusted_accounts)}",
       "protected = ${jsonencode(var.protected)}",
-      "identity_providers = ${jsonencode(var.identity_providers)}",
-      "",
     ],
+    # Newer than the contract's first [principals] keys: only when set.
+    [for l in ["identity_providers = ${jsonencode(var.identity_providers)}"] : l if length(var.identity_providers) > 0],
+    [""],
   ))
 
   config_toml          = var.config_toml != null ? var.config_toml : local.rendered_config

@@ -18,11 +18,13 @@ absent (terraform, the provider mirror) are skipped with a NOTICE line.
 """
 
 import json
+import os
 import pathlib
 import re
 import shutil
 import subprocess
 import sys
+import tomllib
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -268,6 +270,37 @@ def check_patterns(r, scratch, events):
             "event_scope = all: one rule delivering every management event")
 
 
+def check_config(r, scratch):
+    r.section("configuration rendered from the variables")
+    variables = {
+        "change_windows": [{"days": ["Tue", "Thu"], "start": "22:00", "end": "02:00"}],
+        "break_glass": [BREAK_GLASS_USER, BREAK_GLASS_ROLE],
+        "trusted_automation": ["arn:aws:iam::111122223333:role/terraform-deploy"],
+        "trusted_accounts": ["444455556666"],
+        "protected": ["arn:aws:iam::111122223333:role/OrganizationAccountAccessRole"],
+    }
+    text = scratch.evaluate("local.config_toml", variables)
+    try:
+        cfg = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        r.check(False, "rendered configuration is TOML", str(e))
+        return
+    want = {k: variables[k] for k in ("break_glass", "trusted_automation", "trusted_accounts", "protected")}
+    r.check(cfg.get("principals") == want, "[principals] carries the lists (identity_providers only when set)")
+    r.check(cfg.get("change_window") == [{"days": ["Tue", "Thu"], "start": "22:00", "end": "02:00", "timezone": "UTC"}],
+            "[[change_window]] carries the windows (timezone UTC by default)")
+    own = scratch.evaluate("local.config_toml", {"config_toml": "[principals]\nprotected = []\n"})
+    r.check(own == "[principals]\nprotected = []\n", "config_toml, when given, is used as is")
+    binary = os.environ.get("TRAILGUARD_BIN", "")
+    if binary and pathlib.Path(binary).is_file():
+        path = scratch.root / "rendered.toml"
+        path.write_text(text)
+        res = subprocess.run([binary, "config", "check", str(path)], capture_output=True, text=True)
+        r.check(res.returncode == 0, f"{binary} config check accepts it", res.stderr.strip())
+    else:
+        r.notice("TRAILGUARD_BIN not set: the rendered configuration is not run through `trailguard config check`")
+
+
 # ---------------------------------------------------------------- IAM
 
 
@@ -385,6 +418,7 @@ def check_terraform(r, events):
                 val = scratch.validate(rel or ".")
                 r.check(val.returncode == 0, f"terraform validate {rel or '.'}", (val.stdout + val.stderr)[-3000:])
         check_patterns(r, scratch, events)
+        check_config(r, scratch)
     finally:
         scratch.close()
 
@@ -425,7 +459,7 @@ def main():
     check_readme(r, root)
     check_terraform(r, events)
     check_checkov(r)
-    print(f"\nterraform module: {r.passed} passed, {r.failures} failed")
+    print(f"\nterraform: {r.passed} passed, {r.failures} failed")
     return 1 if r.failures else 0
 
 
