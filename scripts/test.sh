@@ -88,6 +88,8 @@ step "python venv (.venv, requirements-test.txt)" python_env
 export VIRTUAL_ENV="$ROOT/.venv"
 export PATH="$VIRTUAL_ENV/bin:$PATH"
 
+step "terraform module (fmt, checkov, HCL checks)" .venv/bin/python terraform/tests/check_module.py
+
 step "format" cargo fmt --all -- --check
 step "clippy" cargo clippy --workspace --all-targets -- -D warnings
 step "build binaries" cargo build --workspace --bins

@@ -1,0 +1,467 @@
+#!/usr/bin/env python3
+"""Checks of the Terraform module in terraform/ (scripts/test.sh runs it):
+
+- the resources exist with their security settings (encryption, PITR, TTL,
+  redrive to the dead-letter queue, log retention, alarms, partial batch failures);
+- every variable has a description, the risky ones a validation;
+- the EventBridge rules, rendered by terraform from events.json, deliver every
+  event the rules read, and not routine automation;
+- the role allows exactly the AWS calls of lambda/aws-actions.txt, plus the
+  platform's (iam.tf), with no wildcard action and "*" resources only where an
+  action has no resource type;
+- README.md documents every input and output, and its SCP example is valid JSON;
+- terraform fmt, terraform validate (offline, with a local provider mirror:
+  TRAILGUARD_TF_PLUGIN_DIR or /opt/tf-plugins) and checkov pass.
+
+Exits 1 when a check fails; prints every check. Steps needing a tool that is
+absent (terraform, the provider mirror) are skipped with a NOTICE line.
+"""
+
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import eventpattern as ep  # noqa: E402
+import tfmodule as tm  # noqa: E402
+from tfmodule import v  # noqa: E402
+
+TF = HERE.parent
+ROOT = TF.parent
+ACTIONS_FILE = ROOT / "lambda" / "aws-actions.txt"
+MODULE_DIRS = ["", "modules/forwarding", "examples/basic", "examples/guard", "examples/forwarding"]
+# Action groups whose actions have no resource type (Resource "*").
+STAR_GROUPS = {"whoami", "scan_account", "read_ec2", "lookback"}
+# Variables a typo in would silently weaken the guard: they must validate.
+VALIDATED = [
+    "name", "mode", "lambda_zip", "architecture", "timeout", "reserved_concurrency",
+    "log_retention_days", "event_scope", "max_receive_count", "batch_size", "posture_schedule",
+    "cloudtrail_kms_key_arn", "alert_emails", "change_windows", "break_glass",
+    "trusted_automation", "trusted_accounts", "protected",
+]
+BREAK_GLASS_USER = "arn:aws:iam::111122223333:user/breakglass"
+BREAK_GLASS_ROLE = "arn:aws:iam::111122223333:role/BreakGlass*"
+ACTION_RE = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9]+$")
+
+
+class Report:
+    def __init__(self):
+        self.failures = 0
+        self.passed = 0
+
+    def check(self, ok, what, detail=""):
+        if ok:
+            self.passed += 1
+            print(f"  ok    {what}")
+        else:
+            self.failures += 1
+            print(f"  FAIL  {what}" + (f": {detail}" if detail else ""))
+        return ok
+
+    def notice(self, text):
+        print(f"  NOTICE {text}")
+
+    def section(self, title):
+        print(f"\n== {title}")
+
+
+# ---------------------------------------------------------------- resources
+
+
+def res(mod, rtype, name):
+    return mod["resource"].get(rtype, {}).get(name)
+
+
+def nested(body, block, attr):
+    inner = tm.blocks(body or {}, block)
+    return v(inner[0].get(attr)) if inner else None
+
+
+def check_files(r):
+    r.section("files")
+    for f in ["versions.tf", "variables.tf", "outputs.tf", "main.tf", "iam.tf", "README.md", "events.json",
+              "examples/basic/main.tf", "examples/guard/main.tf", "examples/forwarding/main.tf",
+              "modules/forwarding/main.tf"]:
+        r.check((TF / f).is_file(), f"terraform/{f} exists")
+    r.check(ACTIONS_FILE.is_file(), "lambda/aws-actions.txt exists")
+
+
+def check_function(r, m):
+    fn = res(m, "aws_lambda_function", "this") or {}
+    r.check(v(fn.get("runtime")) == "provided.al2023", "function: runtime provided.al2023")
+    r.check(v(fn.get("handler")) == "bootstrap", "function: handler bootstrap")
+    r.check(v(fn.get("filename")) == "${var.lambda_zip}", "function: code from var.lambda_zip")
+    r.check("var.architecture" in str(fn.get("architectures")), "function: architectures from var.architecture")
+    r.check(v(fn.get("reserved_concurrent_executions")) == "${var.reserved_concurrency}",
+            "function: reserved concurrency from var.reserved_concurrency")
+    r.check(nested(fn, "dead_letter_config", "target_arn") == "${aws_sqs_queue.dead_letters.arn}",
+            "function: asynchronous failures go to the dead-letter queue")
+    r.check(v(fn.get("kms_key_arn")) == "${local.kms_key_arn}", "function: environment encrypted with the module key")
+    r.check(nested(fn, "logging_config", "log_format") == "JSON", "function: JSON log format")
+    env = str(nested(fn, "environment", "variables"))
+    for name in ["TRAILGUARD_MODE", "TRAILGUARD_CONFIG", "TRAILGUARD_CONFIG_SSM", "TRAILGUARD_TABLE",
+                 "TRAILGUARD_TOPIC_ARN", "TRAILGUARD_SELF", "TRAILGUARD_DLQ_URL", "RUST_LOG"]:
+        r.check(re.search(rf"\b{name}\b", env) is not None, f"function: environment sets {name}")
+    esm = res(m, "aws_lambda_event_source_mapping", "events") or {}
+    r.check(v(esm.get("event_source_arn")) == "${aws_sqs_queue.events.arn}", "event source mapping: the SQS buffer")
+    r.check(v(esm.get("function_response_types")) == ["ReportBatchItemFailures"],
+            "event source mapping: partial batch failures (ReportBatchItemFailures)")
+    log = res(m, "aws_cloudwatch_log_group", "function") or {}
+    r.check(v(log.get("retention_in_days")) == "${var.log_retention_days}", "log group: retention from var.log_retention_days")
+    r.check(v(log.get("kms_key_id")) == "${local.kms_key_arn}", "log group: KMS-encrypted")
+
+
+def check_storage(r, m):
+    t = res(m, "aws_dynamodb_table", "state") or {}
+    attrs = {(v(a.get("name")), v(a.get("type"))) for a in tm.blocks(t, "attribute")}
+    r.check(v(t.get("hash_key")) == "pk" and v(t.get("range_key")) == "sk" and attrs == {("pk", "S"), ("sk", "S")},
+            "table: keys pk (S), sk (S)")
+    r.check(nested(t, "ttl", "attribute_name") == "expires_at" and nested(t, "ttl", "enabled") is True,
+            "table: TTL on expires_at")
+    r.check(nested(t, "point_in_time_recovery", "enabled") is True, "table: point-in-time recovery")
+    r.check(nested(t, "server_side_encryption", "enabled") is True
+            and nested(t, "server_side_encryption", "kms_key_arn") == "${local.kms_key_arn}",
+            "table: encrypted with the module key")
+    r.check(v(t.get("billing_mode")) == "PAY_PER_REQUEST", "table: on-demand billing")
+    r.check(v(t.get("deletion_protection_enabled")) == "${var.table_deletion_protection}",
+            "table: deletion protection from var.table_deletion_protection")
+    q = res(m, "aws_sqs_queue", "events") or {}
+    redrive = str(v(q.get("redrive_policy")))
+    r.check("aws_sqs_queue.dead_letters.arn" in redrive and "var.max_receive_count" in redrive,
+            "queue: redrive to the dead-letter queue after var.max_receive_count receives")
+    for name in ("events", "dead_letters"):
+        q = res(m, "aws_sqs_queue", name) or {}
+        r.check(v(q.get("kms_master_key_id")) == "${local.kms_key_arn}", f"queue {name}: KMS-encrypted")
+    topic = res(m, "aws_sns_topic", "alerts") or {}
+    r.check(v(topic.get("kms_master_key_id")) == "${local.kms_key_arn}", "topic: KMS-encrypted")
+    sub = res(m, "aws_sns_topic_subscription", "email") or {}
+    r.check(v(sub.get("protocol")) == "email" and "var.alert_emails" in str(sub.get("for_each")),
+            "topic: optional e-mail subscriptions (var.alert_emails)")
+    key = res(m, "aws_kms_key", "this") or {}
+    r.check(v(key.get("enable_key_rotation")) is True, "key: rotation on")
+    p = res(m, "aws_ssm_parameter", "config") or {}
+    r.check(v(p.get("type")) == "SecureString" and v(p.get("key_id")) == "${local.kms_key_arn}",
+            "configuration parameter: SecureString with the module key")
+
+
+def check_alarms(r, m):
+    alarms = m["resource"].get("aws_cloudwatch_metric_alarm", {})
+
+    def alarm(ns, metric, dim):
+        return [a for a in alarms.values() if v(a.get("namespace")) == ns and v(a.get("metric_name")) == metric
+                and dim in str(a.get("dimensions")) and v(a.get("threshold")) == 0
+                and v(a.get("comparison_operator")) == "GreaterThanThreshold"]
+
+    r.check(alarm("AWS/Lambda", "Errors", "aws_lambda_function.this"), "alarm: function Errors > 0")
+    r.check(alarm("AWS/SQS", "ApproximateNumberOfMessagesVisible", "aws_sqs_queue.dead_letters"),
+            "alarm: dead-letter queue depth > 0")
+    r.check(all("local.alarm_topic" in str(a.get("alarm_actions")) for a in alarms.values()),
+            "alarms notify var.alarm_topic_arn (default: the alert topic)")
+
+
+def check_wiring(r, m):
+    tgt = res(m, "aws_cloudwatch_event_target", "cloudtrail") or {}
+    r.check(v(tgt.get("arn")) == "${aws_sqs_queue.events.arn}", "EventBridge rules target the SQS buffer")
+    r.check(nested(tgt, "dead_letter_config", "arn") == "${aws_sqs_queue.dead_letters.arn}",
+            "EventBridge targets have the dead-letter queue")
+    sched = res(m, "aws_cloudwatch_event_rule", "posture") or {}
+    r.check("var.posture_schedule" in str(sched.get("count")) and
+            v(sched.get("schedule_expression")) == "${var.posture_schedule}",
+            "posture scan schedule: optional (var.posture_schedule)")
+    s3n = res(m, "aws_s3_bucket_notification", "trail_bucket") or {}
+    r.check("local.trail_bucket" in str(s3n.get("count")), "S3 notification of the trail bucket: optional")
+    perm = res(m, "aws_cloudwatch_event_permission", "forwarding") or {}
+    r.check("var.accept_forwarded_events" in str(perm.get("count")), "forwarded events from other regions: optional")
+
+
+def check_variables(r):
+    r.section("variables")
+    for rel in MODULE_DIRS:
+        m = tm.load(TF / rel)
+        for name, body in m["variable"].items():
+            r.check(bool(str(v(body.get("description")) or "").strip()),
+                    f"{rel or '.'}: variable {name} has a description")
+        for name, body in m["output"].items():
+            r.check(bool(str(v(body.get("description")) or "").strip()),
+                    f"{rel or '.'}: output {name} has a description")
+    root = tm.load(TF)
+    for name in VALIDATED:
+        body = root["variable"].get(name, {})
+        r.check(bool(body.get("validation")), f"variable {name} is validated")
+    mode = str(root["variable"].get("mode", {}).get("validation"))
+    r.check(re.search(r"contains\(\[\W*detect\W+guard\W*\],\s*var\.mode\)", mode) is not None,
+            "variable mode accepts detect and guard only")
+    return root
+
+
+# ---------------------------------------------------------------- events
+
+
+def required_events(events):
+    """(owner, source, name) of every event a rule or self-protection names."""
+    out = []
+    for rule_id, spec in sorted(events["rules"].items()):
+        for source, names in spec.get("events", {}).items():
+            out += [(rule_id, source, n) for n in names]
+    for source, names in events["self_protection"]["events"].items():
+        out += [("self-protection", source, n) for n in names]
+    return out
+
+
+def check_events_file(r, events):
+    r.section("events.json")
+    classes = set(events.get("classes", {}))
+    r.check(set(events.get("detail_types", {})) == {"api_call", "sign_in", "service_event"}, "detail types named")
+    for rule_id, spec in sorted(events["rules"].items()):
+        ok = bool(spec.get("events") or spec.get("every_record"))
+        ok = ok and set(spec) <= {"events", "every_record"} and set(spec.get("every_record", [])) <= classes
+        names = [n for ns in spec.get("events", {}).values() for n in ns]
+        ok = ok and all(s.endswith(".amazonaws.com") for s in spec.get("events", {}))
+        ok = ok and len(names) == len(set(names)) and all(re.fullmatch(r"[A-Za-z0-9]+", n) for n in names)
+        r.check(ok, f"rule {rule_id}: {len(names)} event name(s), classes {spec.get('every_record', [])}")
+    used = {c for s in events["rules"].values() for c in s.get("every_record", [])}
+    r.check(used == classes, "every class is used by a rule", f"unused: {sorted(classes - used)}")
+
+
+def render_rules(scratch, variables):
+    rules = scratch.evaluate("local.event_rules", variables)
+    return {k: {"state": x["state"], "pattern": json.loads(x["pattern"]), "text": x["pattern"]} for k, x in rules.items()}
+
+
+def delivering(rules, event):
+    return sorted(k for k, rule in rules.items() if ep.delivered(rule, event))
+
+
+def check_patterns(r, scratch, events):
+    r.section("EventBridge patterns (rendered by terraform console from events.json)")
+    dt = events["detail_types"]
+    rules = render_rules(scratch, {"break_glass": [BREAK_GLASS_USER, BREAK_GLASS_ROLE]})
+    for key, rule in sorted(rules.items()):
+        r.check(len(rule["text"]) <= 2048, f"rule {key}: pattern of {len(rule['text'])} characters (limit 2048)")
+        r.check(len(f"trailguard-{key}") <= 64, f"rule {key}: name fits 64 characters")
+    r.check(sum("wildcard" in x["text"] for x in rules.values()) <= 5, "at most 5 rules use wildcards (quota 30 a bus)")
+    missed = []
+    for owner, source, name in required_events(events):
+        for ro in sorted({ep.read_only(name), False}):
+            if not delivering(rules, ep.event(dt, source, name, ro=ro)):
+                missed.append(f"{owner}: {source} {name} (readOnly {ro})")
+    r.check(not missed, f"every named event of every rule is delivered ({len(required_events(events))} events)",
+            "; ".join(missed))
+    for cls, what, event in ep.class_samples(dt, BREAK_GLASS_USER, BREAK_GLASS_ROLE.replace("*", "Admin")):
+        got = delivering(rules, event)
+        r.check(bool(got), f"class {cls}: {what} -> {', '.join(got) or 'NOT DELIVERED'}")
+    for what, event in ep.negative_samples(dt):
+        got = delivering(rules, event)
+        r.check(not got, f"not delivered: {what}", f"delivered by {got}")
+    quiet = render_rules(scratch, {"address_history": "false"})
+    r.check("people" not in quiet and "break-glass" not in quiet,
+            "address_history = false and no break_glass: no people or break-glass rule")
+    everything = render_rules(scratch, {"event_scope": "all"})
+    samples = [e for _, _, e in ep.class_samples(dt, BREAK_GLASS_USER, BREAK_GLASS_ROLE)]
+    samples += [e for _, e in ep.negative_samples(dt)]
+    r.check(list(everything) == ["all"] and all(delivering(everything, e) for e in samples),
+            "event_scope = all: one rule delivering every management event")
+
+
+def check_config(r, scratch):
+    r.section("configuration rendered from the variables")
+    variables = {
+        "change_windows": [{"days": ["Tue", "Thu"], "start": "22:00", "end": "02:00"}],
+        "break_glass": [BREAK_GLASS_USER, BREAK_GLASS_ROLE],
+        "trusted_automation": ["arn:aws:iam::111122223333:role/terraform-deploy"],
+        "trusted_accounts": ["444455556666"],
+        "protected": ["arn:aws:iam::111122223333:role/OrganizationAccountAccessRole"],
+    }
+    text = scratch.evaluate("local.config_toml", variables)
+    try:
+        cfg = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        r.check(False, "rendered configuration is TOML", str(e))
+        return
+    want = {k: variables[k] for k in ("break_glass", "trusted_automation", "trusted_accounts", "protected")}
+    r.check(cfg.get("principals") == want, "[principals] carries the lists (identity_providers only when set)")
+    r.check(cfg.get("change_window") == [{"days": ["Tue", "Thu"], "start": "22:00", "end": "02:00", "timezone": "UTC"}],
+            "[[change_window]] carries the windows (timezone UTC by default)")
+    own = scratch.evaluate("local.config_toml", {"config_toml": "[principals]\nprotected = []\n"})
+    r.check(own == "[principals]\nprotected = []\n", "config_toml, when given, is used as is")
+    binary = os.environ.get("TRAILGUARD_BIN", "")
+    if binary and pathlib.Path(binary).is_file():
+        path = scratch.root / "rendered.toml"
+        path.write_text(text)
+        res = subprocess.run([binary, "config", "check", str(path)], capture_output=True, text=True)
+        r.check(res.returncode == 0, f"{binary} config check accepts it", res.stderr.strip())
+    else:
+        r.notice("TRAILGUARD_BIN not set: the rendered configuration is not run through `trailguard config check`")
+
+
+# ---------------------------------------------------------------- IAM
+
+
+def read_actions_file():
+    lines = ACTIONS_FILE.read_text().splitlines()
+    entries = [x.strip() for x in lines if x.strip() and not x.strip().startswith("#")]
+    return lines, entries
+
+
+def check_action_lists(r, locals_):
+    r.section("IAM actions: terraform/iam.tf locals vs lambda/aws-actions.txt")
+    code = {g: list(a) for g, a in v(locals_.get("lambda_actions", {})).items()}
+    platform = {g: list(a) for g, a in v(locals_.get("platform_actions", {})).items()}
+    every = [a for groups in (code, platform) for acts in groups.values() for a in acts]
+    bad = [a for a in every if not ACTION_RE.fullmatch(a)]
+    r.check(bool(code) and bool(platform), "locals lambda_actions and platform_actions exist")
+    r.check(not bad, "every action is an exact service:Action (no wildcard)", f"bad: {bad}")
+    lines, listed = read_actions_file()
+    r.check(bool(lines) and lines[0].startswith("#"), "aws-actions.txt starts with a header comment")
+    r.check(listed == sorted(set(listed)), "aws-actions.txt is sorted, one action per line, no duplicates")
+    allowed = {a for acts in code.values() for a in acts}
+    extra, missing = sorted(allowed - set(listed)), sorted(set(listed) - allowed)
+    r.check(not extra and not missing, f"role's code actions == aws-actions.txt ({len(allowed)} actions)",
+            f"allowed by iam.tf but not in aws-actions.txt: {extra}; in aws-actions.txt but not allowed: {missing}")
+    return code, platform
+
+
+def statement_groups(r, sid, st):
+    """The action groups an IAM statement's actions refer to (only references allowed)."""
+    expr = json.dumps(st.get("actions"))
+    code = tm.references(expr, "lambda_actions")
+    platform = tm.references(expr, "platform_actions")
+    literal = re.sub(r"local\.(lambda|platform)_actions\.[A-Za-z0-9_]+|concat|[\s,()\[\]\"${}\\]", "", expr)
+    r.check(not literal and (code or platform), f"statement {sid}: actions only from the action groups",
+            f"literal part: {literal!r}")
+    return code, platform
+
+
+def check_policy(r, m, code, platform):
+    r.section("IAM role policy (terraform/iam.tf)")
+    doc = m["data"].get("aws_iam_policy_document", {}).get("function", {})
+    granted = {"lambda_actions": set(), "platform_actions": set()}
+    for cond, st in tm.statements(doc):
+        sid = v(st.get("sid"))
+        c, p = statement_groups(r, sid, st)
+        if (v(st.get("effect")) or "Allow") != "Allow":
+            r.check(cond != "static" and "local.guard" in str(cond), f"statement {sid}: Deny applies in guard mode")
+            continue
+        granted["lambda_actions"].update(c)
+        granted["platform_actions"].update(p)
+        star = '"*"' in json.dumps(st.get("resources"))
+        r.check(not star or set(c + p) <= STAR_GROUPS,
+                f"statement {sid}: resources {'*' if star else 'scoped'}" + (" (no resource type)" if star else ""),
+                f"groups {sorted(set(c + p) - STAR_GROUPS)} can be scoped")
+        if any(g.startswith("guard_") for g in c):
+            r.check("local.guard" in str(cond), f"statement {sid}: guard permissions only in guard mode")
+    r.check(granted["lambda_actions"] == set(code), "every lambda_actions group is granted",
+            f"not granted: {sorted(set(code) - granted['lambda_actions'])}")
+    r.check(granted["platform_actions"] == set(platform), "every platform_actions group is granted",
+            f"not granted: {sorted(set(platform) - granted['platform_actions'])}")
+    attachments = m["resource"].get("aws_iam_role_policy_attachment", {})
+    policies = m["resource"].get("aws_iam_role_policy", {})
+    r.check(not attachments and list(policies) == ["function"]
+            and v(policies["function"].get("policy")) == "${data.aws_iam_policy_document.function.json}",
+            "the role has this one policy and no managed policy")
+
+
+# ---------------------------------------------------------------- README
+
+
+def check_readme(r, m):
+    r.section("README.md")
+    text = (TF / "README.md").read_text() if (TF / "README.md").is_file() else ""
+    for kind in ("variable", "output"):
+        missing = [n for n in m[kind] if f"`{n}`" not in text]
+        r.check(not missing, f"README documents every {kind}", f"missing: {missing}")
+    blocks = re.findall(r"```json\n(.*?)```", text, re.S)
+    scps = [b for b in blocks if "aws:PrincipalArn" in b]
+    ok = False
+    if scps:
+        try:
+            scp = json.loads(scps[0])
+            ok = scp.get("Version") == "2012-10-17" and any(s.get("Effect") == "Deny" for s in scp["Statement"])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            ok = False
+    r.check(ok, "README has an SCP example (JSON, Deny, aws:PrincipalArn condition)")
+
+
+# ---------------------------------------------------------------- tools
+
+
+def run_tool(r, what, cmd, cwd=ROOT):
+    res = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=tm.terraform_env())
+    out = (res.stdout + res.stderr).strip()
+    r.check(res.returncode == 0, what, "\n" + out[-6000:])
+    return res
+
+
+def check_terraform(r, events):
+    r.section("terraform")
+    if not shutil.which("terraform"):
+        r.notice("terraform not found: fmt, validate and the rendered patterns are NOT checked")
+        return
+    run_tool(r, "terraform fmt -check -recursive terraform", ["terraform", "fmt", "-check", "-recursive", "terraform"])
+    plugins = tm.plugin_dir()
+    if not plugins:
+        r.notice("no local hashicorp/aws provider mirror (TRAILGUARD_TF_PLUGIN_DIR or /opt/tf-plugins): "
+                 "terraform validate and the rendered EventBridge patterns are NOT checked")
+        return
+    scratch = tm.Scratch(TF, plugins)
+    try:
+        for rel in MODULE_DIRS:
+            init = scratch.init(rel or ".")
+            if r.check(init.returncode == 0, f"terraform init {rel or '.'} (offline, {plugins})", init.stderr[-3000:]):
+                val = scratch.validate(rel or ".")
+                r.check(val.returncode == 0, f"terraform validate {rel or '.'}", (val.stdout + val.stderr)[-3000:])
+        check_patterns(r, scratch, events)
+        check_config(r, scratch)
+    finally:
+        scratch.close()
+
+
+def check_checkov(r):
+    r.section("checkov")
+    beside = pathlib.Path(sys.executable).parent / "checkov"
+    exe = str(beside) if beside.is_file() else shutil.which("checkov")
+    if not exe:
+        r.check(False, "checkov is installed (pip install -r requirements-test.txt)")
+        return
+    res = run_tool(r, "checkov -d terraform: no failed check",
+                   [exe, "-d", "terraform", "--skip-download", "--framework", "terraform", "--compact", "--quiet"])
+    if res.returncode == 0:
+        print("        " + " ".join(res.stdout.split("\n")[2:4]).strip())
+    skips = []
+    for path in TF.rglob("*.tf"):
+        for line in path.read_text().splitlines():
+            if "checkov:skip=" in line:
+                skips.append(line.strip())
+    reasonless = [s for s in skips if not re.search(r"checkov:skip=CKV2?_[A-Z0-9_]+:\S.{10,}", s)]
+    r.check(not reasonless, f"every checkov skip carries its reason ({len(skips)} skips)", "; ".join(reasonless))
+
+
+def main():
+    r = Report()
+    check_files(r)
+    root = check_variables(r)
+    r.section("resources")
+    check_function(r, root)
+    check_storage(r, root)
+    check_alarms(r, root)
+    check_wiring(r, root)
+    events = json.loads((TF / "events.json").read_text())
+    check_events_file(r, events)
+    code, platform = check_action_lists(r, root["locals"])
+    check_policy(r, root, code, platform)
+    check_readme(r, root)
+    check_terraform(r, events)
+    check_checkov(r)
+    print(f"\nterraform: {r.passed} passed, {r.failures} failed")
+    return 1 if r.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""EventBridge event pattern matching, as much of it as trailguard's patterns use
+(exact values, prefix, suffix, wildcard, anything-but, exists, $or), and the
+sample CloudTrail events check_module.py sends through the rendered rules.
+
+Rule states: ENABLED does not deliver read-only CloudTrail management events
+(AWS delivers some, but not those named Get*, List*, Describe*; this model
+assumes none), ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS delivers every one.
+"""
+
+import re
+
+ALL_EVENTS = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+MISSING = object()
+# Read-only by name: how CloudTrail marks these (AssumeRole too, see below).
+READ_PREFIXES = ("Get", "List", "Describe", "BatchGet", "Lookup")
+READ_ONLY_NAMES = {"AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"}
+
+
+def wildcard(pattern, value):
+    rx = ".*".join(re.escape(p) for p in pattern.split("*"))
+    return re.fullmatch(rx, value, re.S) is not None
+
+
+def _anything_but(arg, value):
+    if value is MISSING:
+        return False
+    if isinstance(arg, dict):
+        if "prefix" in arg:
+            return not (isinstance(value, str) and value.startswith(arg["prefix"]))
+        raise ValueError(f"anything-but form not modelled: {arg}")
+    values = arg if isinstance(arg, list) else [arg]
+    return value not in values
+
+
+def _one(matcher, value):
+    """One entry of a leaf list against one event value."""
+    if not isinstance(matcher, dict):
+        return value is not MISSING and type(matcher) is type(value) and matcher == value
+    (op, arg), = matcher.items()
+    if op == "exists":
+        return (value is not MISSING) == arg
+    if op == "anything-but":
+        return _anything_but(arg, value)
+    if not isinstance(value, str):
+        return False
+    if op == "prefix":
+        return value.startswith(arg)
+    if op == "suffix":
+        return value.endswith(arg)
+    if op == "wildcard":
+        return wildcard(arg, value)
+    if op == "equals-ignore-case":
+        return value.lower() == arg.lower()
+    raise ValueError(f"pattern operator not modelled: {op}")
+
+
+def _leaf(matchers, value):
+    values = value if isinstance(value, list) else [value]
+    return any(_one(m, v) for m in matchers for v in values)
+
+
+def matches(pattern, event):
+    """Whether `event` (a dict) matches `pattern` (a dict)."""
+    for key, want in pattern.items():
+        if key == "$or":
+            if not any(matches(p, event) for p in want):
+                return False
+            continue
+        got = event.get(key, MISSING) if isinstance(event, dict) else MISSING
+        if isinstance(want, dict):
+            if not isinstance(got, dict) or not matches(want, got):
+                return False
+        elif not _leaf(want, got):
+            return False
+    return True
+
+
+def delivered(rule, event):
+    """Whether a rule ({"state", "pattern" (dict)}) delivers `event`."""
+    if rule["state"] == "DISABLED":
+        return False
+    detail = event.get("detail", {})
+    if rule["state"] != ALL_EVENTS and detail.get("readOnly") is True:
+        return False
+    return matches(rule["pattern"], event)
+
+
+def read_only(name):
+    return name.startswith(READ_PREFIXES) or name in READ_ONLY_NAMES
+
+
+def identity(kind, arn=None, issuer=None):
+    ident = {"type": kind, "accountId": "111122223333"}
+    if arn:
+        ident["arn"] = arn
+    if issuer:
+        ident["sessionContext"] = {"sessionIssuer": {"type": "Role", "arn": issuer}}
+    return ident
+
+
+AUTOMATION = identity(
+    "AssumedRole",
+    "arn:aws:sts::111122223333:assumed-role/app-deploy/i-0abc",
+    "arn:aws:iam::111122223333:role/app-deploy",
+)
+
+
+def event(detail_types, source, name, who=AUTOMATION, ro=None, error=None):
+    """A CloudTrail event as EventBridge delivers it."""
+    sign_in = source == "signin.amazonaws.com"
+    detail = {
+        "eventVersion": "1.09",
+        "userIdentity": who,
+        "eventSource": source,
+        "eventName": name,
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "198.51.100.7",
+        "readOnly": read_only(name) if ro is None else ro,
+        "eventType": "AwsConsoleSignIn" if sign_in else "AwsApiCall",
+        "managementEvent": True,
+        "recipientAccountId": "111122223333",
+    }
+    if error:
+        detail["errorCode"] = error
+    service = source.split(".")[0]
+    return {
+        "version": "0",
+        "detail-type": detail_types["sign_in" if sign_in else "api_call"],
+        "source": "aws.signin" if sign_in else f"aws.{service}",
+        "account": "111122223333",
+        "region": "us-east-1",
+        "detail": detail,
+    }
+
+
+def class_samples(detail_types, break_glass_user, break_glass_role):
+    """(class, description, event) that a class rule must deliver."""
+    e = lambda *a, **k: event(detail_types, *a, **k)  # noqa: E731
+    root = identity("Root", "arn:aws:iam::111122223333:root")
+    user = identity("IAMUser", "arn:aws:iam::111122223333:user/alice")
+    sso = identity(
+        "AssumedRole",
+        "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice",
+        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef",
+    )
+    bg_user = identity("IAMUser", break_glass_user)
+    bg_role = identity("AssumedRole", "arn:aws:sts::111122223333:assumed-role/BreakGlassAdmin/bob", break_glass_role)
+    return [
+        ("root", "root lists buckets (read-only)", e("s3.amazonaws.com", "ListBuckets", root)),
+        ("root", "root signs in", e("signin.amazonaws.com", "ConsoleLogin", root)),
+        ("break_glass", "break-glass user describes instances", e("ec2.amazonaws.com", "DescribeInstances", bg_user)),
+        ("break_glass", "break-glass role session reads a bucket policy", e("s3.amazonaws.com", "GetBucketPolicy", bg_role)),
+        ("break_glass", "break-glass user signs in", e("signin.amazonaws.com", "ConsoleLogin", bg_user)),
+        ("people", "IAM user starts an instance", e("ec2.amazonaws.com", "RunInstances", user)),
+        ("people", "Identity Center user creates a bucket", e("s3.amazonaws.com", "CreateBucket", sso)),
+        ("iam_writes", "automation tags a policy", e("iam.amazonaws.com", "TagPolicy")),
+        ("iam_writes", "denied IAM write", e("iam.amazonaws.com", "AttachUserPolicy", error="AccessDenied")),
+        ("denied", "denied AssumeRole (read-only in CloudTrail)", e("sts.amazonaws.com", "AssumeRole", error="AccessDenied")),
+        ("denied", "denied Organizations write", e("organizations.amazonaws.com", "CreateAccount", error="AccessDeniedException")),
+    ]
+
+
+def negative_samples(detail_types):
+    """Routine automation that rules mode must NOT deliver (volume)."""
+    e = lambda *a, **k: event(detail_types, *a, **k)  # noqa: E731
+    return [
+        ("automation describes instances", e("ec2.amazonaws.com", "DescribeInstances")),
+        ("automation starts an instance", e("ec2.amazonaws.com", "RunInstances")),
+        ("automation assumes a role", e("sts.amazonaws.com", "AssumeRole")),
+        ("automation reads an IAM role", e("iam.amazonaws.com", "GetRole")),
+        ("denied Organizations read", e("organizations.amazonaws.com", "ListAccounts", error="AccessDenied")),
+        ("automation writes a log stream", e("logs.amazonaws.com", "CreateLogStream")),
+    ]
