@@ -6,7 +6,8 @@
 #
 # Build output goes to $CARGO_TARGET_DIR when set, else
 # $HOME/.cache/trailguard/target (kept between runs; this script never cleans it).
-# Python test tools (requirements-test.txt, pinned with ==) go to ./.venv.
+# Python test tools (requirements-test.txt, pinned with ==) go to ./.venv, the
+# Terraform checks (requirements-terraform.txt) to ./.venv-tf.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -53,42 +54,45 @@ step() {
     fi
 }
 
-# Requirement lines: not blank, not comments.
+# Requirement lines of a file: not blank, not comments.
 requirements() {
-    sed -e 's/#.*//' -e 's/[[:space:]]*$//' requirements-test.txt | grep -v '^[[:space:]]*$' || true
+    sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$1" | grep -v '^[[:space:]]*$' || true
 }
 
 check_pins() {
     local bad
-    bad=$(requirements | grep -v '==' || true)
+    bad=$(requirements "$1" | grep -v '==' || true)
     if [[ -n "$bad" ]]; then
-        echo "requirements-test.txt: pin every package with ==; not pinned:" >&2
+        echo "$1: pin every package with ==; not pinned:" >&2
         echo "$bad" >&2
         return 1
     fi
 }
 
+# python_env VENV REQUIREMENTS: creates the virtualenv if needed and installs the pins.
 # Runs inside `step`, where `set -e` does not apply: every command checks itself.
 python_env() {
-    check_pins || return 1
-    if [[ ! -x .venv/bin/python ]]; then
-        python3 -m venv .venv || return 1
+    local venv=$1 req=$2
+    check_pins "$req" || return 1
+    if [[ ! -x $venv/bin/python ]]; then
+        python3 -m venv "$venv" || return 1
     fi
-    if [[ -n "$(requirements)" ]]; then
-        .venv/bin/python -m pip install --disable-pip-version-check --quiet -r requirements-test.txt || return 1
+    if [[ -n "$(requirements "$req")" ]]; then
+        "$venv/bin/python" -m pip install --disable-pip-version-check --quiet -r "$req" || return 1
     else
-        echo "requirements-test.txt lists no package: nothing to install"
+        echo "$req lists no package: nothing to install"
     fi
 }
 
 command -v cargo >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "python3 not found: it is needed for the test virtualenv" >&2; exit 2; }
 
-step "python venv (.venv, requirements-test.txt)" python_env
+step "python venv (.venv, requirements-test.txt)" python_env .venv requirements-test.txt
+step "python venv (.venv-tf, requirements-terraform.txt)" python_env .venv-tf requirements-terraform.txt
 export VIRTUAL_ENV="$ROOT/.venv"
 export PATH="$VIRTUAL_ENV/bin:$PATH"
 
-step "terraform module (fmt, checkov, HCL checks)" .venv/bin/python terraform/tests/check_module.py
+step "terraform module (fmt, checkov, HCL checks)" .venv-tf/bin/python terraform/tests/check_module.py
 
 step "format" cargo fmt --all -- --check
 step "clippy" cargo clippy --workspace --all-targets -- -D warnings

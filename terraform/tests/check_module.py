@@ -428,7 +428,7 @@ def check_checkov(r):
     beside = pathlib.Path(sys.executable).parent / "checkov"
     exe = str(beside) if beside.is_file() else shutil.which("checkov")
     if not exe:
-        r.check(False, "checkov is installed (pip install -r requirements-test.txt)")
+        r.check(False, "checkov is installed (pip install -r requirements-terraform.txt into .venv-tf)")
         return
     res = run_tool(r, "checkov -d terraform: no failed check",
                    [exe, "-d", "terraform", "--skip-download", "--framework", "terraform", "--compact", "--quiet"])
