@@ -7,6 +7,7 @@
 //! [`trail_events`] (look-back records into sweep attribution events),
 //! [`scan_findings`] (posture + event findings in one deterministic list).
 
+use crate::aws::iam::Depth;
 use crate::aws::{self, Aws, Identity, Progress};
 use crate::engine::finalise;
 use crate::finding::Finding;
@@ -30,6 +31,7 @@ pub async fn take_inventory(
     now: Timestamp,
     regions: Option<&[String]>,
     ec2: bool,
+    depth: Depth,
     progress: &dyn Progress,
 ) -> Inventory {
     let mut inv = Inventory {
@@ -37,7 +39,7 @@ pub async fn take_inventory(
         taken_at: now,
         ..Inventory::default()
     };
-    aws::iam::inventory(aws, &mut inv, progress).await;
+    aws::iam::inventory(aws, &mut inv, depth, progress).await;
     if ec2 {
         progress.stage("EC2: instances and key pairs", 0);
         let (instances, key_pairs, gaps) = aws::ec2::inventory(aws, regions).await;

@@ -9,17 +9,23 @@
 //! the same whatever the parallelism. Memory is bounded by one decompressed
 //! file per thread, the findings and facts of a few batches, and the
 //! correlation state, which is pruned behind the newest event time.
+//!
+//! [`hunt`] takes every source at once; [`Hunter`] is the same loop fed window
+//! by window (S3 objects streamed while the previous window is scanned).
 
 use crate::engine::{finalise, Engine, Fact, MemoryStore, Pass};
 use crate::finding::Finding;
-use crate::record::input::{read_source, Report, Source};
+use crate::record::input::{read_source, Issue, Loc, Report, Source};
 use crate::record::{Event, Timestamp};
 use rayon::prelude::*;
+use std::borrow::Borrow;
 
 /// Sources per batch: the unit of correlation order and state pruning.
 pub const BATCH: usize = 16;
 /// Batches scanned in one parallel step; bounds the findings and facts held.
 const SCAN_BATCHES: usize = 4;
+/// Sources scanned in one parallel step: the unit [`Hunter::feed`] is best fed in.
+pub const WINDOW: usize = BATCH * SCAN_BATCHES;
 /// A rule's facts older than the newest time minus the rule's window
 /// ([`Engine::windows`]) minus this slack are forgotten.
 pub const PRUNE_SLACK: i64 = 6 * 3600;
@@ -83,12 +89,18 @@ fn dedupe_facts(facts: &mut Vec<Fact>) {
 /// correlation state, pruned behind the newest event time, would then forget
 /// facts before the facts they belong with arrive.
 pub fn processing_order(sources: &[Source]) -> Vec<&Source> {
-    let mut order: Vec<&Source> = sources.iter().collect();
-    let slots: Vec<usize> = (0..sources.len())
-        .filter(|&i| delivery_time(&sources[i].name).is_some())
+    processing_order_by(sources, |s| &s.name)
+}
+
+/// [`processing_order`] of anything named like a source (S3 object keys
+/// before they are downloaded).
+pub fn processing_order_by<T>(items: &[T], name: impl Fn(&T) -> &str) -> Vec<&T> {
+    let mut order: Vec<&T> = items.iter().collect();
+    let slots: Vec<usize> = (0..items.len())
+        .filter(|&i| delivery_time(name(&items[i])).is_some())
         .collect();
-    let mut timed: Vec<&Source> = slots.iter().map(|&i| &sources[i]).collect();
-    timed.sort_by_key(|s| delivery_time(&s.name)); // stable: equal times keep their order
+    let mut timed: Vec<&T> = slots.iter().map(|&i| &items[i]).collect();
+    timed.sort_by_key(|s| delivery_time(name(s))); // stable: equal times keep their order
     for (&slot, s) in slots.iter().zip(timed) {
         order[slot] = s;
     }
@@ -117,56 +129,124 @@ pub fn hunt(
     sources: &[Source],
     mut on_source: impl FnMut(&Report, u64),
 ) -> Outcome {
-    let mut out = Outcome::default();
-    let mut store = MemoryStore::new();
-    let longest = engine.longest_window();
-    let windows = engine.windows();
-    let mut newest: Timestamp = i64::MIN;
-    // Several batches are scanned in one parallel step (fewer points where fast
-    // threads wait for the slowest file), then correlated batch by batch.
-    let order = processing_order(sources);
-    for window in order.chunks(BATCH * SCAN_BATCHES) {
-        let mut results = window
-            .par_iter()
-            .map(|s| scan_source(engine, s))
-            .collect::<Vec<_>>()
-            .into_iter();
-        for batch in window.chunks(BATCH) {
-            let mut facts: Vec<Fact> = Vec::new();
-            for r in results.by_ref().take(batch.len()) {
-                on_source(&r.report, r.size);
-                let st = &mut out.stats;
-                st.sources += 1;
-                st.records += r.report.records;
-                st.bytes += r.report.bytes;
-                st.bad_records += r.report.issue_count();
-                st.io_errors += u64::from(r.report.io_error);
-                out.findings.extend(r.pass.findings);
-                facts.extend(r.pass.facts);
-            }
-            facts.sort_by(|a, b| {
-                (a.time, &a.event_id, &a.rule).cmp(&(b.time, &b.event_id, &b.rule))
-            });
-            for fact in &facts {
-                newest = newest.max(fact.time);
-                if let Ok(Some(f)) = engine.correlate(fact, &mut store) {
-                    out.findings.push(f);
-                }
-            }
-            store.prune_each(
-                |rule| {
-                    let w = windows
-                        .iter()
-                        .find(|(id, _)| *id == rule)
-                        .map_or(longest, |x| x.1);
-                    newest.saturating_sub(w + PRUNE_SLACK)
-                },
-                newest.saturating_sub(longest + PRUNE_SLACK),
-            );
+    let mut hunter = Hunter::new(engine);
+    hunter.feed(&processing_order(sources), &mut on_source);
+    hunter.finish()
+}
+
+/// The hunt loop fed from outside, window by window, for sources that are not
+/// all at hand at once (S3 objects downloaded while the previous window is
+/// scanned). Feeding [`processing_order`] in slices of [`WINDOW`] sources (the
+/// last one may be shorter) gives exactly [`hunt`]'s outcome.
+pub struct Hunter<'e> {
+    engine: &'e Engine,
+    store: MemoryStore,
+    longest: i64,
+    windows: Vec<(&'static str, i64)>,
+    newest: Timestamp,
+    out: Outcome,
+}
+
+impl<'e> Hunter<'e> {
+    pub fn new(engine: &'e Engine) -> Hunter<'e> {
+        Hunter {
+            engine,
+            store: MemoryStore::new(),
+            longest: engine.longest_window(),
+            windows: engine.windows(),
+            newest: i64::MIN,
+            out: Outcome::default(),
         }
     }
-    finalise(&mut out.findings);
-    out
+
+    /// Scans `sources` in the order given, [`WINDOW`] at a time in parallel,
+    /// then correlates them batch by batch. `on_source` is called once per
+    /// source, in that order, with its report and its size.
+    pub fn feed<S>(&mut self, sources: &[S], on_source: &mut dyn FnMut(&Report, u64))
+    where
+        S: Borrow<Source> + Sync,
+    {
+        // Several batches are scanned in one parallel step (fewer points where fast
+        // threads wait for the slowest file), then correlated batch by batch.
+        for window in sources.chunks(WINDOW) {
+            let mut results = window
+                .par_iter()
+                .map(|s| scan_source(self.engine, s.borrow()))
+                .collect::<Vec<_>>()
+                .into_iter();
+            for batch in window.chunks(BATCH) {
+                let mut facts: Vec<Fact> = Vec::new();
+                for r in results.by_ref().take(batch.len()) {
+                    on_source(&r.report, r.size);
+                    self.count(&r.report);
+                    self.out.findings.extend(r.pass.findings);
+                    facts.extend(r.pass.facts);
+                }
+                self.correlate(facts);
+            }
+        }
+    }
+
+    /// Counts a source that could not be read at all (a failed download) as
+    /// an I/O error, like an unreadable file, and reports it to `on_source`
+    /// with its `size` (for progress).
+    pub fn unreadable(
+        &mut self,
+        name: &str,
+        error: &str,
+        size: u64,
+        on_source: &mut dyn FnMut(&Report, u64),
+    ) {
+        let report = Report {
+            name: name.to_owned(),
+            issues: vec![Issue {
+                loc: Loc::Whole,
+                message: format!("cannot read: {error}"),
+            }],
+            io_error: true,
+            ..Report::default()
+        };
+        on_source(&report, size);
+        self.count(&report);
+    }
+
+    /// The findings (sorted, deduplicated) and totals.
+    pub fn finish(mut self) -> Outcome {
+        finalise(&mut self.out.findings);
+        self.out
+    }
+
+    fn count(&mut self, report: &Report) {
+        let st = &mut self.out.stats;
+        st.sources += 1;
+        st.records += report.records;
+        st.bytes += report.bytes;
+        st.bad_records += report.issue_count();
+        st.io_errors += u64::from(report.io_error);
+    }
+
+    /// Feeds one batch's facts, sorted by time, to the state store, then
+    /// prunes each rule's state behind the newest time.
+    fn correlate(&mut self, mut facts: Vec<Fact>) {
+        facts.sort_by(|a, b| (a.time, &a.event_id, &a.rule).cmp(&(b.time, &b.event_id, &b.rule)));
+        for fact in &facts {
+            self.newest = self.newest.max(fact.time);
+            if let Ok(Some(f)) = self.engine.correlate(fact, &mut self.store) {
+                self.out.findings.push(f);
+            }
+        }
+        let (newest, longest, windows) = (self.newest, self.longest, &self.windows);
+        self.store.prune_each(
+            |rule| {
+                let w = windows
+                    .iter()
+                    .find(|(id, _)| *id == rule)
+                    .map_or(longest, |x| x.1);
+                newest.saturating_sub(w + PRUNE_SLACK)
+            },
+            newest.saturating_sub(longest + PRUNE_SLACK),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -288,5 +368,45 @@ mod tests {
             .iter()
             .any(|f| f.rule_id == "iam-user-created-outside-window"));
         assert_eq!(run(3), one);
+    }
+
+    #[test]
+    fn feeding_windows_gives_the_output_of_hunt() {
+        let engine = Engine::new(Config::default());
+        let srcs = sources();
+        let mut names = Vec::new();
+        let whole = hunt(&engine, &srcs, |rep, _| names.push(rep.name.clone()));
+        let mut hunter = Hunter::new(&engine);
+        let mut fed = Vec::new();
+        let mut on_source = |rep: &Report, _: u64| fed.push(rep.name.clone());
+        for window in srcs.chunks(WINDOW) {
+            let owned: Vec<Source> = window.to_vec();
+            hunter.feed(&owned, &mut on_source);
+        }
+        let out = hunter.finish();
+        assert_eq!(out.findings, whole.findings);
+        assert_eq!(fed, names);
+        assert_eq!(
+            (out.stats.sources, out.stats.records, out.stats.bad_records),
+            (
+                whole.stats.sources,
+                whole.stats.records,
+                whole.stats.bad_records
+            )
+        );
+        assert!(srcs.len() > WINDOW, "the test needs more than one window");
+    }
+
+    #[test]
+    fn an_unreadable_source_counts_as_an_io_error() {
+        let engine = Engine::new(Config::default());
+        let mut hunter = Hunter::new(&engine);
+        let mut lines = Vec::new();
+        hunter.unreadable("s3://b/k.json.gz", "NoSuchKey", 7, &mut |rep, _| {
+            lines.extend(rep.issue_lines())
+        });
+        let out = hunter.finish();
+        assert_eq!(lines, ["s3://b/k.json.gz: cannot read: NoSuchKey"]);
+        assert_eq!((out.stats.sources, out.stats.io_errors), (1, 1));
     }
 }

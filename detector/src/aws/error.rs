@@ -56,10 +56,19 @@ where
     E: std::error::Error + 'static,
 {
     match err {
-        SdkError::ServiceError(ctx) => format!(
-            "HTTP {} without an AWS error in the body",
-            ctx.raw().status().as_u16()
-        ),
+        SdkError::ServiceError(ctx) => {
+            let status = ctx.raw().status().as_u16();
+            let html = ctx
+                .raw()
+                .headers()
+                .get("content-type")
+                .is_some_and(|c| c.starts_with("text/html"));
+            if html {
+                format!("HTTP {status} with an HTML page, not an AWS error (the endpoint does not implement this call)")
+            } else {
+                format!("HTTP {status}: {}", DisplayErrorContext(ctx.err()))
+            }
+        }
         SdkError::ResponseError(ctx) => {
             format!("unreadable response (HTTP {})", ctx.raw().status().as_u16())
         }

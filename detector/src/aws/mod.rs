@@ -22,6 +22,7 @@ pub mod ec2;
 pub mod error;
 pub mod iam;
 pub mod lookback;
+pub mod s3;
 
 pub use counter::{CallCounter, CallStats, NotImplementedHere};
 pub use error::{merge_gaps, AwsError, Gap, Gaps};
@@ -29,6 +30,7 @@ pub use error::{merge_gaps, AwsError, Gap, Gaps};
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::client::interceptors::{Intercept, SharedInterceptor};
 use futures_util::stream::{self, StreamExt};
 use std::future::Future;
 
@@ -48,8 +50,8 @@ impl Progress for () {
 
 /// The region used when neither `--region` nor the environment or profile names one.
 pub const DEFAULT_REGION: &str = "us-east-1";
-/// Attempts per call (the first try and retries) with adaptive retry mode.
-pub const DEFAULT_ATTEMPTS: u32 = 4;
+/// Attempts per call (the first try and retries).
+pub const DEFAULT_ATTEMPTS: u32 = 5;
 /// Calls in flight at once.
 pub const DEFAULT_CONCURRENCY: usize = 16;
 
@@ -62,6 +64,12 @@ pub struct AwsOptions {
     pub endpoint_url: Option<String>,
     /// 0: [`DEFAULT_ATTEMPTS`].
     pub max_attempts: u32,
+    /// The SDK's adaptive retry mode (client-side rate limiting after
+    /// throttling) instead of standard (exponential backoff with jitter).
+    /// Standard is the default: after a few throttles, adaptive mode paces
+    /// every later call of the service down to 0.5 per second, which turns
+    /// a large account's audit into minutes.
+    pub adaptive: bool,
     /// 0: [`DEFAULT_CONCURRENCY`].
     pub concurrency: usize,
 }
@@ -72,6 +80,8 @@ pub struct AwsOptions {
 pub struct Aws {
     sdk: SdkConfig,
     calls: CallCounter,
+    /// Added to every client (tests: `aws-smithy-mocks` response interceptors).
+    extra: Vec<SharedInterceptor>,
     concurrency: usize,
     path_style: bool,
 }
@@ -84,6 +94,23 @@ pub struct Identity {
     pub user_id: String,
 }
 
+/// A service config builder from the shared SDK config: the call counter,
+/// the retry classifier, the extra (test) interceptors, an optional region.
+macro_rules! builder {
+    ($aws:ident, $krate:ident, $region:expr) => {{
+        let mut b = $krate::config::Builder::from(&$aws.sdk)
+            .interceptor($aws.calls.clone())
+            .retry_classifier(NotImplementedHere);
+        if let Some(r) = $region {
+            b = b.region(Region::new(r.to_owned()));
+        }
+        for i in &$aws.extra {
+            b.push_interceptor(i.clone());
+        }
+        b
+    }};
+}
+
 impl Aws {
     /// Loads the standard credential chain (environment, profiles, SSO,
     /// container and instance credentials) with the options' overrides.
@@ -94,8 +121,13 @@ impl Aws {
         } else {
             opts.max_attempts
         };
+        let retry = if opts.adaptive {
+            RetryConfig::adaptive()
+        } else {
+            RetryConfig::standard()
+        };
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(RetryConfig::adaptive().with_max_attempts(attempts));
+            .retry_config(retry.with_max_attempts(attempts));
         if let Some(p) = &opts.profile {
             loader = loader.profile_name(p);
         }
@@ -109,6 +141,7 @@ impl Aws {
         Aws {
             sdk: loader.load().await,
             calls: CallCounter::default(),
+            extra: Vec::new(),
             concurrency: if opts.concurrency == 0 {
                 DEFAULT_CONCURRENCY
             } else {
@@ -123,9 +156,17 @@ impl Aws {
         Aws {
             sdk,
             calls: CallCounter::default(),
+            extra: Vec::new(),
             concurrency: concurrency.max(1),
             path_style: true,
         }
+    }
+
+    /// Adds an interceptor to every client built from now on (tests feed
+    /// mocked responses this way, through the real clients).
+    pub fn with_interceptor(mut self, i: impl Intercept + 'static) -> Aws {
+        self.extra.push(SharedInterceptor::new(i));
+        self
     }
 
     /// The home region (from `--region`, the environment or the profile).
@@ -144,49 +185,26 @@ impl Aws {
     }
 
     pub fn iam(&self) -> aws_sdk_iam::Client {
-        let conf = aws_sdk_iam::config::Builder::from(&self.sdk)
-            .interceptor(self.calls.clone())
-            .retry_classifier(NotImplementedHere)
-            .build();
-        aws_sdk_iam::Client::from_conf(conf)
+        aws_sdk_iam::Client::from_conf(builder!(self, aws_sdk_iam, None::<&str>).build())
     }
 
     pub fn sts(&self) -> aws_sdk_sts::Client {
-        let conf = aws_sdk_sts::config::Builder::from(&self.sdk)
-            .interceptor(self.calls.clone())
-            .retry_classifier(NotImplementedHere)
-            .build();
-        aws_sdk_sts::Client::from_conf(conf)
+        aws_sdk_sts::Client::from_conf(builder!(self, aws_sdk_sts, None::<&str>).build())
     }
 
     pub fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
-        let conf = aws_sdk_ec2::config::Builder::from(&self.sdk)
-            .region(Region::new(region.to_owned()))
-            .interceptor(self.calls.clone())
-            .retry_classifier(NotImplementedHere)
-            .build();
-        aws_sdk_ec2::Client::from_conf(conf)
+        aws_sdk_ec2::Client::from_conf(builder!(self, aws_sdk_ec2, Some(region)).build())
     }
 
     pub fn cloudtrail(&self, region: &str) -> aws_sdk_cloudtrail::Client {
-        let conf = aws_sdk_cloudtrail::config::Builder::from(&self.sdk)
-            .region(Region::new(region.to_owned()))
-            .interceptor(self.calls.clone())
-            .retry_classifier(NotImplementedHere)
-            .build();
-        aws_sdk_cloudtrail::Client::from_conf(conf)
+        let b = builder!(self, aws_sdk_cloudtrail, Some(region));
+        aws_sdk_cloudtrail::Client::from_conf(b.build())
     }
 
     /// An S3 client for `region` (the home region when `None`); path-style
     /// addressing when an endpoint override is set.
     pub fn s3(&self, region: Option<&str>) -> aws_sdk_s3::Client {
-        let mut b = aws_sdk_s3::config::Builder::from(&self.sdk)
-            .interceptor(self.calls.clone())
-            .retry_classifier(NotImplementedHere)
-            .force_path_style(self.path_style);
-        if let Some(r) = region {
-            b = b.region(Region::new(r.to_owned()));
-        }
+        let b = builder!(self, aws_sdk_s3, region).force_path_style(self.path_style);
         aws_sdk_s3::Client::from_conf(b.build())
     }
 

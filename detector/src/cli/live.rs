@@ -6,7 +6,7 @@ use super::Common;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::time::Instant;
-use trailguard::aws::{Aws, AwsOptions, Gap, Identity, Progress};
+use trailguard::aws::{Aws, Gap, Identity, Progress};
 use trailguard::record::Timestamp;
 
 /// A connected run: runtime, AWS access, who we are, when it started.
@@ -32,13 +32,7 @@ impl Live {
             .enable_all()
             .build()
             .context("starting the async runtime")?;
-        let opts = AwsOptions {
-            profile: common.profile.clone(),
-            region: common.region.clone(),
-            endpoint_url: common.endpoint_url.clone(),
-            max_attempts: 0,
-            concurrency,
-        };
+        let opts = common.aws_options(concurrency);
         let aws = rt.block_on(Aws::connect(&opts));
         let who = rt.block_on(aws.whoami()).context(
             "cannot identify the caller (check credentials, --profile, --region, --endpoint-url)",

@@ -36,7 +36,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Evaluate the rules over CloudTrail records from files, directories (recursive) or - (stdin).
+    /// Evaluate the rules over CloudTrail records from files, directories (recursive), - (stdin) or s3://bucket/prefix.
     Hunt(hunt::HuntArgs),
     /// Audit a live account: posture rules over its IAM and EC2 state, and the
     /// event rules over the CloudTrail look-back.
@@ -93,6 +93,34 @@ pub struct Common {
     /// Send every AWS call to this endpoint (e.g. a local AWS emulator).
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// AWS retry mode: standard (exponential backoff with jitter) or adaptive
+    /// (also slows every later call of a throttled service on the client side).
+    #[arg(long, global = true, value_enum, default_value_t = RetryMode::Standard)]
+    pub retry_mode: RetryMode,
+    /// Attempts per AWS call, the first included.
+    #[arg(long, global = true, value_name = "N", default_value_t = trailguard::aws::DEFAULT_ATTEMPTS)]
+    pub max_attempts: u32,
+}
+
+/// AWS SDK retry modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RetryMode {
+    Standard,
+    Adaptive,
+}
+
+impl Common {
+    /// The AWS access options (`--profile`, `--region`, `--endpoint-url`, retries).
+    pub fn aws_options(&self, concurrency: usize) -> trailguard::aws::AwsOptions {
+        trailguard::aws::AwsOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            max_attempts: self.max_attempts,
+            adaptive: self.retry_mode == RetryMode::Adaptive,
+            concurrency,
+        }
+    }
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {

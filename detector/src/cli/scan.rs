@@ -5,6 +5,7 @@ use super::live::{Bar, Live};
 use super::{output, Common, EXIT_CLEAN, EXIT_FINDINGS};
 use clap::Args;
 use std::io::Write;
+use trailguard::aws::iam::Depth;
 use trailguard::aws::{lookback, merge_gaps};
 use trailguard::{audit, Engine};
 
@@ -22,6 +23,11 @@ pub struct ScanArgs {
     /// Skip the EC2 inventory (instances, key pairs).
     #[arg(long)]
     pub no_ec2: bool,
+    /// Also list access key ids and SSH public keys (one IAM call per user
+    /// holding keys, and one per user), as `snapshot` and `sweep` do. Without
+    /// it, keys are described from the credential report.
+    #[arg(long)]
+    pub deep: bool,
     /// AWS calls in flight at once.
     #[arg(long, value_name = "N", default_value_t = trailguard::aws::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
@@ -41,8 +47,12 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         live.now,
         regions,
         !args.no_ec2,
+        if args.deep { Depth::Full } else { Depth::Audit },
         &bar,
     ));
+    if !args.deep {
+        eprintln!("trailguard: access keys described from the credential report (ids and SSH public keys with --deep)");
+    }
     let mut gaps = inv.gaps.clone();
     let mut events = Vec::new();
     let mut records = 0;

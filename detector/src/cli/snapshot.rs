@@ -39,6 +39,7 @@ pub fn run(args: SnapshotArgs) -> anyhow::Result<i32> {
         live.now,
         args.regions.as_deref(),
         !args.no_ec2,
+        trailguard::aws::iam::Depth::Full,
         &bar,
     ));
     drop(bar);

@@ -72,6 +72,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<i32> {
         live.now,
         args.regions.as_deref(),
         !args.no_ec2,
+        trailguard::aws::iam::Depth::Full,
         &bar,
     ));
     let mut gaps = inv.gaps.clone();

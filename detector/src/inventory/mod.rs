@@ -95,6 +95,18 @@ pub struct User {
     pub ssh_public_keys: Vec<SshPublicKey>,
     pub service_credentials: Vec<ServiceCredential>,
     pub signing_certificates: Vec<SigningCertificate>,
+    /// Credential lists that could not be read for this user (`access_keys`,
+    /// `mfa_devices`, `ssh_public_keys`, `signing_certificates`,
+    /// `login_profile`): rules must not conclude "none" from them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<String>,
+}
+
+impl User {
+    /// True when `what` (a field name) could not be read for this user.
+    pub fn unread(&self, what: &str) -> bool {
+        self.unread.iter().any(|u| u == what)
+    }
 }
 
 /// A console password.
@@ -135,6 +147,8 @@ pub enum Status {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AccessKey {
+    /// Empty when the key is known from the credential report only (`scan`
+    /// without `--deep`).
     pub id: String,
     pub status: Status,
     #[serde(with = "rfc3339")]
@@ -291,6 +305,17 @@ pub struct KeyPair {
     pub create_time: Option<Timestamp>,
 }
 
+impl AccessKey {
+    /// The key's id, or its creation time when the id is unknown.
+    pub fn label(&self) -> String {
+        if self.id.is_empty() {
+            format!("created {}", crate::record::format_time(self.create_date))
+        } else {
+            self.id.clone()
+        }
+    }
+}
+
 impl Inventory {
     /// Sorts every vector (by ARN, id or name) so the JSON is stable.
     pub fn normalise(&mut self) {
@@ -300,7 +325,8 @@ impl Inventory {
             u.attached_policies.sort();
             u.attached_policies.dedup();
             u.mfa_devices.sort_by(|a, b| a.serial.cmp(&b.serial));
-            u.access_keys.sort_by(|a, b| a.id.cmp(&b.id));
+            u.access_keys
+                .sort_by(|a, b| (&a.id, a.create_date).cmp(&(&b.id, b.create_date)));
             u.ssh_public_keys.sort_by(|a, b| a.id.cmp(&b.id));
             u.service_credentials.sort_by(|a, b| a.id.cmp(&b.id));
             u.signing_certificates.sort_by(|a, b| a.id.cmp(&b.id));
@@ -345,6 +371,12 @@ impl Inventory {
     /// A customer managed policy by ARN.
     pub fn policy(&self, arn: &str) -> Option<&ManagedPolicy> {
         self.policies.iter().find(|p| p.arn == arn)
+    }
+
+    /// True when a call of `operation` (`service:Operation`) failed while
+    /// taking the inventory: what it reads is unknown, not absent.
+    pub fn lacks(&self, operation: &str) -> bool {
+        self.gaps.iter().any(|g| g.operation == operation)
     }
 
     /// The root user's ARN.

@@ -70,22 +70,31 @@ fn user_findings(inv: &Inventory, u: &User, out: &mut Vec<Finding>) {
         for (sev, what) in problems(k, inv.taken_at) {
             let summary = format!(
                 "access key {} of IAM user {} {what}; deactivate it unless it is needed",
-                k.id, u.name
+                k.label(),
+                u.name
             );
-            let res = vec![k.id.clone(), u.arn.clone()];
+            let mut res = vec![u.arn.clone()];
+            if !k.id.is_empty() {
+                res.insert(0, k.id.clone());
+            }
             out.push(finding(&META, inv, who, res, summary).with_severity(sev));
         }
     }
     if active.len() >= 2 {
-        let ids: Vec<&str> = active.iter().map(|k| k.id.as_str()).collect();
+        let labels: Vec<String> = active.iter().map(|k| k.label()).collect();
         let summary = format!(
             "IAM user {} has {} active access keys ({}); confirm who created the newer one and deactivate the one not in use",
             u.name,
-            ids.len(),
-            ids.join(", ")
+            labels.len(),
+            labels.join(", ")
         );
         let mut res = vec![u.arn.clone()];
-        res.extend(ids.iter().map(|s| s.to_string()));
+        res.extend(
+            active
+                .iter()
+                .filter(|k| !k.id.is_empty())
+                .map(|k| k.id.clone()),
+        );
         out.push(finding(&META, inv, who, res, summary));
     }
 }

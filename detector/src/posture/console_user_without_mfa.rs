@@ -34,7 +34,7 @@ impl PostureRule for Rule {
 
     fn evaluate(&self, inv: &Inventory, _cfg: &Config, out: &mut Vec<Finding>) {
         for u in &inv.users {
-            if u.login_profile.is_none() || !u.mfa_devices.is_empty() {
+            if u.login_profile.is_none() || !u.mfa_devices.is_empty() || u.unread("mfa_devices") {
                 continue;
             }
             let summary = format!(

@@ -55,6 +55,10 @@ impl PostureRule for Rule {
     }
 
     fn evaluate(&self, inv: &Inventory, _cfg: &Config, out: &mut Vec<Finding>) {
+        // A policy that could not be read is unknown, not missing.
+        if inv.lacks("iam:GetAccountPasswordPolicy") {
+            return;
+        }
         let root = inv.root_arn();
         let res = vec![format!(
             "arn:aws:iam::{}:account-password-policy",

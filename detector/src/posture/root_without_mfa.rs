@@ -33,7 +33,8 @@ impl PostureRule for Rule {
     }
 
     fn evaluate(&self, inv: &Inventory, _cfg: &Config, out: &mut Vec<Finding>) {
-        if inv.account_summary.root_mfa_enabled {
+        // Unknown (the summary could not be read) is not "no MFA".
+        if inv.account_summary.root_mfa_enabled || inv.lacks("iam:GetAccountSummary") {
             return;
         }
         let root = inv.root_arn();

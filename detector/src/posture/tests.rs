@@ -115,3 +115,50 @@ fn catalog_is_posture_only_and_unique() {
         "not in the event catalog"
     );
 }
+
+#[test]
+fn what_could_not_be_read_is_never_reported_as_missing() {
+    use crate::inventory::{Gap, LoginProfile, User};
+    let gap = |op: &str| Gap {
+        operation: op.into(),
+        target: String::new(),
+        error: "AccessDenied: no".into(),
+        missing: "x".into(),
+    };
+    let mut inv = load("clean.json");
+    inv.account_summary.root_mfa_enabled = false;
+    inv.password_policy = None;
+    inv.users.push(User {
+        arn: "arn:aws:iam::111122223333:user/unknown-mfa".into(),
+        name: "unknown-mfa".into(),
+        login_profile: Some(LoginProfile::default()),
+        unread: vec!["mfa_devices".into()],
+        ..User::default()
+    });
+    let ids = |inv: &Inventory| -> Vec<String> {
+        evaluate(inv, &cfg())
+            .into_iter()
+            .filter(|f| {
+                f.severity >= Severity::Medium && f.rule_id != "posture-user-created-outside-window"
+            })
+            .map(|f| f.rule_id)
+            .collect()
+    };
+    let before = ids(&inv);
+    assert!(before.contains(&"posture-root-without-mfa".to_owned()));
+    assert!(before.contains(&"posture-password-policy-weak".to_owned()));
+    assert!(!before.contains(&"posture-console-user-without-mfa".to_owned()));
+    inv.gaps = vec![
+        gap("iam:GetAccountSummary"),
+        gap("iam:GetAccountPasswordPolicy"),
+    ];
+    let after = ids(&inv);
+    assert!(
+        !after.contains(&"posture-root-without-mfa".to_owned()),
+        "{after:?}"
+    );
+    assert!(
+        !after.contains(&"posture-password-policy-weak".to_owned()),
+        "{after:?}"
+    );
+}

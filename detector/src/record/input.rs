@@ -26,7 +26,7 @@ use hint::{size_hint, slice_hint};
 mod lines;
 mod records;
 mod sources;
-pub use sources::{expand, Source, SourceKind};
+pub use sources::{expand, is_digest_key, wanted_file_name, Source, SourceKind};
 
 /// Records larger than this are skipped: CloudTrail caps an event at 256 KB.
 pub const MAX_RECORD_BYTES: usize = 8 << 20;

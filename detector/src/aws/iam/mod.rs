@@ -15,17 +15,32 @@ pub mod gaad;
 pub mod report;
 
 use super::{merge_gaps, Aws, Gap, Progress};
+
+/// How much to list per user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Depth {
+    /// What the posture rules need, with calls growing with pages, not users,
+    /// wherever IAM allows: access keys come from the credential report (by
+    /// creation time and last use, without their ids; users holding two keys
+    /// are listed by id) and SSH public keys (which have no account-wide
+    /// listing) are not listed.
+    Audit,
+    /// Everything, ids included (`snapshot`, `sweep`, `scan --deep`): one
+    /// `ListAccessKeys` per user holding keys and one `ListSSHPublicKeys` per user.
+    #[default]
+    Full,
+}
 use crate::inventory::{Inventory, LoginProfile, User};
 use std::collections::BTreeMap;
 
 /// Fills the IAM part of `inv` (users, groups, roles, policies, providers,
 /// password policy, account summary); every failed call lands in `inv.gaps`.
-pub async fn inventory(aws: &Aws, inv: &mut Inventory, progress: &dyn Progress) {
+pub async fn inventory(aws: &Aws, inv: &mut Inventory, depth: Depth, progress: &dyn Progress) {
     // The account-wide service credential listing runs beside everything else
     // (its retries, if any, overlap the per-user phase).
     let (service, mut gaps) = tokio::join!(
         creds::service_credentials(aws),
-        identities(aws, inv, progress)
+        identities(aws, inv, depth, progress)
     );
     match service {
         Ok(mut by_user) => {
@@ -42,7 +57,12 @@ pub async fn inventory(aws: &Aws, inv: &mut Inventory, progress: &dyn Progress) 
 }
 
 /// Everything but the service-specific credentials; returns the gaps.
-async fn identities(aws: &Aws, inv: &mut Inventory, progress: &dyn Progress) -> Vec<Gap> {
+async fn identities(
+    aws: &Aws,
+    inv: &mut Inventory,
+    depth: Depth,
+    progress: &dyn Progress,
+) -> Vec<Gap> {
     progress.stage("IAM: authorization details, credential report, account", 0);
     let (details, report, vmfa, policy, summary, saml, oidc) = tokio::join!(
         gaad::fetch(aws),
@@ -85,7 +105,13 @@ async fn identities(aws: &Aws, inv: &mut Inventory, progress: &dyn Progress) -> 
         details.users
     };
     let report = (!report.is_empty()).then_some(report);
-    users_creds(aws, &mut users, report.as_ref(), &vmfa, progress, &mut gaps).await;
+    let ctx = UsersCtx {
+        report: report.as_ref(),
+        vmfa: &vmfa,
+        depth,
+        progress,
+    };
+    users_creds(aws, &mut users, &ctx, &mut gaps).await;
     inv.users = users;
     inv.groups = details.groups;
     inv.roles = details.roles;
@@ -133,14 +159,15 @@ fn users_from_report(report: &report::Report) -> Vec<User> {
 }
 
 /// Login profile, password use and MFA from the report, and the per-user listings.
-async fn users_creds(
-    aws: &Aws,
-    users: &mut [User],
-    report: Option<&report::Report>,
-    vmfa: &BTreeMap<String, Vec<crate::inventory::MfaDevice>>,
-    progress: &dyn Progress,
-    gaps: &mut Vec<Gap>,
-) {
+struct UsersCtx<'a> {
+    report: Option<&'a report::Report>,
+    vmfa: &'a BTreeMap<String, Vec<crate::inventory::MfaDevice>>,
+    depth: Depth,
+    progress: &'a dyn Progress,
+}
+
+async fn users_creds(aws: &Aws, users: &mut [User], ctx: &UsersCtx<'_>, gaps: &mut Vec<Gap>) {
+    let (report, vmfa, progress) = (ctx.report, ctx.vmfa, ctx.progress);
     progress.stage("IAM: user credentials", users.len() as u64);
     let jobs: Vec<(String, Option<&report::Row>, bool)> = users
         .iter()
@@ -151,7 +178,7 @@ async fn users_creds(
         .collect();
     let fetched = aws
         .bounded(jobs, |(name, row, has)| async move {
-            let c = creds::user_creds(aws, &name, row, has).await;
+            let c = creds::user_creds(aws, &name, row, has, ctx.depth).await;
             progress.inc(1);
             c
         })
@@ -178,6 +205,10 @@ async fn users_creds(
         u.access_keys = c.access_keys;
         u.ssh_public_keys = c.ssh_public_keys;
         u.signing_certificates = c.signing_certificates;
+        u.unread = c.unread.iter().map(|s| s.to_string()).collect();
         gaps.extend(c.gaps);
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -24,8 +24,14 @@ pub struct Source {
 
 /// File names a directory walk picks up; explicitly named files are always read.
 fn wanted_in_directory(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    if name.starts_with('.') {
+    wanted_file_name(path.file_name().and_then(|n| n.to_str()).unwrap_or(""))
+}
+
+/// A file name (the last path or key segment) a directory walk or an S3
+/// listing picks up: `.json`, `.jsonl`, `.ndjson`, optionally gzipped, or any
+/// `.gz`; never a hidden file.
+pub fn wanted_file_name(name: &str) -> bool {
+    if name.is_empty() || name.starts_with('.') {
         return false;
     }
     let lower = name.to_ascii_lowercase();
@@ -40,6 +46,11 @@ fn wanted_in_directory(path: &Path) -> bool {
 fn is_digest(path: &Path) -> bool {
     path.components()
         .any(|c| c.as_os_str() == "CloudTrail-Digest")
+}
+
+/// An S3 key under a `CloudTrail-Digest/` folder (hashes, not events).
+pub fn is_digest_key(key: &str) -> bool {
+    key.split('/').any(|c| c == "CloudTrail-Digest")
 }
 
 /// Expands paths: `-` is stdin, directories are walked recursively in name order
