@@ -7,6 +7,7 @@
 #   bench/scan.sh                  # 1,000 users, best of 3 scans
 #   USERS=200 REPEAT=1 bench/scan.sh
 #   SKIP_BUILD=1 bench/scan.sh     # use the release binary as it is
+#   SCAN_ARGS=--deep bench/scan.sh # extra scan arguments (--deep: per-user key and SSH key calls)
 #   PROWLER=/path/to/prowler bench/scan.sh   # also time `prowler aws --service iam`
 #
 # moto_server and boto3 come from VENV (default: the workspace .venv, else
@@ -57,6 +58,8 @@ if /usr/bin/time -f "%U" -o /dev/null true 2>/dev/null; then HAVE_TIME=1; fi
 # One scan; prints its wall time in seconds (and leaves its CPU time in $OUT/cpu).
 scan_once() {
     local t0 t1 cmd=("$BIN" scan --lookback 0 --format json --endpoint-url "$ENDPOINT")
+    # shellcheck disable=SC2206 # SCAN_ARGS is split on purpose
+    cmd+=(${SCAN_ARGS:-})
     t0=$(now)
     if [ "$HAVE_TIME" = 1 ]; then
         /usr/bin/time -f "%U %S" -o "$OUT/cpu" "${cmd[@]}" >"$OUT/findings.jsonl" 2>"$OUT/stderr.txt"
@@ -76,7 +79,7 @@ for _ in $(seq 1 "$REPEAT"); do
 done
 
 echo
-echo "trailguard scan, $USERS users: best ${best} s wall (runs:$all), exit $(cat "$OUT/status")"
+echo "trailguard scan ${SCAN_ARGS:-}, $USERS users: best ${best} s wall (runs:$all), exit $(cat "$OUT/status")"
 if [ "$HAVE_TIME" = 1 ]; then
     awk '{ printf "  trailguard CPU (last run): %.2f s user + %.2f s sys; the rest of the wall time is moto answering\n", $1, $2 }' <(tail -n 1 "$OUT/cpu")
 fi
