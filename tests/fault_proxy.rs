@@ -191,26 +191,10 @@ fn handle(conn: TcpStream, st: &State) -> io::Result<()> {
 
 /// Reads one request; `None` when the client closed without sending one.
 fn read_request(r: &mut impl BufRead) -> io::Result<Option<Request>> {
-    let mut lines = Vec::new();
-    loop {
-        let mut line = String::new();
-        if r.read_line(&mut line)? == 0 {
-            return Ok(None);
-        }
-        let line = line.trim_end_matches(['\r', '\n']).to_owned();
-        if line.is_empty() {
-            break;
-        }
-        lines.push(line);
-    }
-    let header = |name: &str| {
-        lines.iter().skip(1).find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| v.trim().to_owned())
-        })
+    let Some(lines) = read_head(r)? else {
+        return Ok(None);
     };
+    let header = |name: &str| header(&lines, name);
     let body = match (header("content-length"), header("transfer-encoding")) {
         (_, Some(te)) if te.eq_ignore_ascii_case("chunked") => read_chunked(r)?,
         (Some(n), _) => {
@@ -232,35 +216,64 @@ fn read_request(r: &mut impl BufRead) -> io::Result<Option<Request>> {
             .or_else(|| form_value(&String::from_utf8_lossy(&body), "Action"))
             .unwrap_or_default(),
     };
-    let scope = header("authorization").unwrap_or_default();
-    let (region, service) = credential_scope(&scope);
-    let framing = [
-        "connection",
-        "content-length",
-        "transfer-encoding",
-        "keep-alive",
-        "expect",
-    ];
-    let head = lines
-        .into_iter()
-        .enumerate()
-        .filter(|(i, l)| {
-            *i == 0
-                || !framing.iter().any(|f| {
-                    l.split_once(':')
-                        .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case(f))
-                })
-        })
-        .map(|(_, l)| l)
-        .collect();
+    let (region, service) = credential_scope(&header("authorization").unwrap_or_default());
     Ok(Some(Request {
-        head,
+        head: without_framing(lines),
         body,
         op,
         service,
         region,
         json: amz_target.is_some(),
     }))
+}
+
+/// The request line and header lines, up to the blank line.
+fn read_head(r: &mut impl BufRead) -> io::Result<Option<Vec<String>>> {
+    let mut lines = Vec::new();
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line)? == 0 {
+            return Ok(None);
+        }
+        let line = line.trim_end_matches(['\r', '\n']).to_owned();
+        if line.is_empty() {
+            return Ok(Some(lines));
+        }
+        lines.push(line);
+    }
+}
+
+/// A header's value (case-insensitive name) among head lines.
+fn header(lines: &[String], name: &str) -> Option<String> {
+    lines.iter().skip(1).find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_owned())
+    })
+}
+
+/// The head without the headers that frame the message (set again when forwarding).
+fn without_framing(lines: Vec<String>) -> Vec<String> {
+    const FRAMING: [&str; 5] = [
+        "connection",
+        "content-length",
+        "transfer-encoding",
+        "keep-alive",
+        "expect",
+    ];
+    lines
+        .into_iter()
+        .enumerate()
+        .filter(|(i, l)| {
+            *i == 0
+                || !FRAMING.iter().any(|f| {
+                    l.split_once(':')
+                        .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case(f))
+                })
+        })
+        .map(|(_, l)| l)
+        .collect()
 }
 
 fn read_chunked(r: &mut impl BufRead) -> io::Result<Vec<u8>> {

@@ -94,76 +94,98 @@ pub fn describe(f: &Value) -> String {
     )
 }
 
-/// (rule id, principal ARN, extra condition, what it means).
-type Expectation<'a> = (&'a str, &'a str, &'a dyn Fn(&Value) -> bool, &'a str);
+/// What else a finding must show, beyond its rule and principal.
+enum Extra {
+    Nothing,
+    /// `resources` list the key and at least two more ids (user + both keys).
+    BothKeys(String),
+    /// The summary mentions it.
+    Says(String),
+}
+
+/// One planted backdoor as a scan must report it.
+struct Expectation {
+    rule: &'static str,
+    who: String,
+    extra: Extra,
+    what: &'static str,
+}
+
+fn expectations(p: &Planted) -> Vec<Expectation> {
+    let e = |rule, who: &str, extra, what| Expectation {
+        rule,
+        who: who.to_owned(),
+        extra,
+        what,
+    };
+    let alice = seed::user_arn("alice");
+    vec![
+        e(
+            "posture-unexpected-admin",
+            &p.admin_user,
+            Extra::Nothing,
+            "backup-admin is an unexpected admin",
+        ),
+        e(
+            "posture-console-user-without-mfa",
+            &p.admin_user,
+            Extra::Nothing,
+            "backup-admin has a console password and no MFA",
+        ),
+        e(
+            "posture-access-key-hygiene",
+            &alice,
+            Extra::BothKeys(p.alice_second_key.clone()),
+            "alice has two active access keys (one finding lists both)",
+        ),
+        e(
+            "posture-role-trusts-outside",
+            &p.outside_role,
+            Extra::Says(crate::OUTSIDE_ACCOUNT.into()),
+            "ops-audit trusts 999988887777",
+        ),
+        e(
+            "posture-role-trusts-outside",
+            &p.oidc_role,
+            Extra::Says(p.oidc_provider.clone()),
+            "github-deploy trusts the planted OIDC provider with no :sub condition",
+        ),
+        e(
+            "posture-unexpected-admin",
+            &p.oidc_role,
+            Extra::Nothing,
+            "github-deploy is an unexpected admin",
+        ),
+        e(
+            "posture-identity-provider-unlisted",
+            &p.oidc_provider,
+            Extra::Nothing,
+            "the planted OIDC provider is listed nowhere in the config",
+        ),
+    ]
+}
+
+impl Expectation {
+    fn met_by(&self, f: &Value) -> bool {
+        let extra = match &self.extra {
+            Extra::Nothing => true,
+            Extra::BothKeys(k) => resources(f).contains(&k.as_str()) && resources(f).len() >= 3,
+            Extra::Says(t) => s(f, "summary").contains(t.as_str()),
+        };
+        s(f, "rule_id") == self.rule
+            && actor_arn(f) == self.who
+            && severity_at_least(f, "medium")
+            && extra
+    }
+}
 
 /// The planted backdoors no finding reports (empty: all found), each as
 /// "what was expected". Every backdoor must be at least medium.
 pub fn backdoor_misses(findings: &[Value], p: &Planted) -> Vec<String> {
-    let alice = seed::user_arn("alice");
-    let any = |_: &Value| true;
-    let two_keys = |f: &Value| {
-        let r = resources(f);
-        r.contains(&p.alice_second_key.as_str()) && r.len() >= 3
-    };
-    let outside = |f: &Value| s(f, "summary").contains(crate::OUTSIDE_ACCOUNT);
-    let oidc = |f: &Value| s(f, "summary").contains(&p.oidc_provider);
-    let listed = |f: &Value| resources(f).contains(&p.oidc_provider.as_str());
-    let checks: [Expectation; 7] = [
-        (
-            "posture-unexpected-admin",
-            &p.admin_user,
-            &any,
-            "backup-admin is an unexpected admin",
-        ),
-        (
-            "posture-console-user-without-mfa",
-            &p.admin_user,
-            &any,
-            "backup-admin has a console password and no MFA",
-        ),
-        (
-            "posture-access-key-hygiene",
-            &alice,
-            &two_keys,
-            "alice has two active access keys (one finding lists both)",
-        ),
-        (
-            "posture-role-trusts-outside",
-            &p.outside_role,
-            &outside,
-            "ops-audit trusts 999988887777",
-        ),
-        (
-            "posture-role-trusts-outside",
-            &p.oidc_role,
-            &oidc,
-            "github-deploy trusts the planted OIDC provider with no :sub condition",
-        ),
-        (
-            "posture-unexpected-admin",
-            &p.oidc_role,
-            &any,
-            "github-deploy is an unexpected admin",
-        ),
-        (
-            "posture-identity-provider-unlisted",
-            &p.oidc_provider,
-            &listed,
-            "the planted OIDC provider is listed nowhere in the config",
-        ),
-    ];
-    checks
+    expectations(p)
         .into_iter()
-        .filter(|(rule, who, pred, _)| {
-            !findings.iter().any(|f| {
-                s(f, "rule_id") == *rule
-                    && actor_arn(f) == *who
-                    && severity_at_least(f, "medium")
-                    && pred(f)
-            })
-        })
-        .map(|(rule, who, _, what)| format!("{what}: no {rule} finding (>= medium) on {who}"))
+        .filter(|x| !findings.iter().any(|f| x.met_by(f)))
+        .map(|x| format!("{}: no {} finding (>= medium) on {}", x.what, x.rule, x.who))
         .collect()
 }
 

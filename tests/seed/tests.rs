@@ -28,6 +28,50 @@ fn planted_changes_name_every_backdoor() {
     }
 }
 
+async fn key_used(iam: &Iam, id: &str) -> bool {
+    let out = must(
+        iam.get_access_key_last_used()
+            .access_key_id(id)
+            .send()
+            .await,
+        "last used",
+    );
+    out.access_key_last_used()
+        .and_then(|u| u.last_used_date())
+        .is_some()
+}
+
+async fn mfa_count(iam: &Iam, user: &str) -> usize {
+    let out = must(iam.list_mfa_devices().user_name(user).send().await, "mfa");
+    out.mfa_devices().len()
+}
+
+/// alice's keys: both present, the first used, the planted one never.
+async fn check_keys(iam: &Iam, clean: &Clean, planted: &Planted) {
+    let keys = must(
+        iam.list_access_keys().user_name("alice").send().await,
+        "keys",
+    );
+    let ids: Vec<&str> = keys
+        .access_key_metadata()
+        .iter()
+        .filter_map(|k| k.access_key_id())
+        .collect();
+    let want = [clean.alice_key.as_str(), planted.alice_second_key.as_str()];
+    assert!(
+        ids.len() == 2 && want.iter().all(|k| ids.contains(k)),
+        "{ids:?}"
+    );
+    assert!(
+        key_used(iam, &clean.alice_key).await,
+        "alice's first key is used"
+    );
+    assert!(
+        !key_used(iam, &planted.alice_second_key).await,
+        "the planted key is not"
+    );
+}
+
 /// Reads the seeded account back through the SDK: every call the seed makes
 /// works against this moto, and the facts the suites rely on hold (alice's
 /// first key used, her second never used, MFA on the humans, the provider).
@@ -39,55 +83,11 @@ fn the_seed_builds_the_account_it_describes_in_moto() {
     let planted = rt.block_on(plant_backdoors(&moto));
     rt.block_on(async {
         let iam = Iam::new(&moto.sdk().await);
-        let keys = must(
-            iam.list_access_keys().user_name("alice").send().await,
-            "keys",
-        );
-        let ids: Vec<&str> = keys
-            .access_key_metadata()
-            .iter()
-            .filter_map(|k| k.access_key_id())
-            .collect();
-        assert_eq!(ids.len(), 2, "{ids:?}");
-        assert!(
-            ids.contains(&clean.alice_key.as_str())
-                && ids.contains(&planted.alice_second_key.as_str())
-        );
-        let used = |id: String| {
-            let iam = iam.clone();
-            async move {
-                let out = must(
-                    iam.get_access_key_last_used()
-                        .access_key_id(id)
-                        .send()
-                        .await,
-                    "last used",
-                );
-                out.access_key_last_used()
-                    .and_then(|u| u.last_used_date())
-                    .is_some()
-            }
-        };
-        assert!(
-            used(clean.alice_key.clone()).await,
-            "alice's first key is used"
-        );
-        assert!(
-            !used(planted.alice_second_key.clone()).await,
-            "the planted key is not"
-        );
+        check_keys(&iam, &clean, &planted).await;
         for h in HUMANS.iter().chain(&["breakglass"]) {
-            let mfa = must(iam.list_mfa_devices().user_name(*h).send().await, "mfa");
-            assert_eq!(mfa.mfa_devices().len(), 1, "{h} has MFA");
+            assert_eq!(mfa_count(&iam, h).await, 1, "{h} has MFA");
         }
-        let admin_mfa = must(
-            iam.list_mfa_devices()
-                .user_name("backup-admin")
-                .send()
-                .await,
-            "mfa",
-        );
-        assert!(admin_mfa.mfa_devices().is_empty());
+        assert_eq!(mfa_count(&iam, "backup-admin").await, 0);
         let providers = must(
             iam.list_open_id_connect_providers().send().await,
             "providers",

@@ -49,6 +49,18 @@ fn partial_problems(
     problems
 }
 
+/// Asserts rule `i` of the proxy served at least one fault (the call under
+/// test was made), showing the calls seen, the exit status and stderr if not.
+fn assert_called(proxy: &FaultProxy, i: usize, what: &str, out: &std::process::Output) {
+    assert!(
+        proxy.served(i) > 0,
+        "trailguard never called {what}; calls through the proxy: {:?}\nexit {:?}, stderr:\n{}",
+        proxy.seen(),
+        out.status.code(),
+        stderr_lines(out).join("\n")
+    );
+}
+
 fn assert_no_problems(problems: &[String], out: &std::process::Output) {
     assert!(
         problems.is_empty(),
@@ -65,11 +77,7 @@ fn access_denied_on_the_password_policy_is_a_partial_result_not_a_finding() {
         Fault::AccessDenied,
     )]);
     let (out, findings) = scan(&proxy.endpoint, &[]);
-    assert!(
-        proxy.served(0) > 0,
-        "trailguard never called GetAccountPasswordPolicy; calls: {:?}",
-        proxy.seen()
-    );
+    assert_called(&proxy, 0, "GetAccountPasswordPolicy", &out);
     let mut problems = partial_problems(&out, &findings, &planted, &["GetAccountPasswordPolicy"]);
     // The policy exists and is strong; not knowing it is a gap, not "no password policy".
     for f in of_rule(&findings, "posture-password-policy-weak") {
@@ -87,11 +95,7 @@ fn access_denied_on_ssh_keys_is_a_partial_result() {
         behind_proxy(vec![Rule::op("ListSSHPublicKeys", Fault::AccessDenied)]);
     // SSH public keys are listed per user, so only `scan --deep` asks for them.
     let (out, findings) = scan(&proxy.endpoint, &["--deep"]);
-    assert!(
-        proxy.served(0) > 0,
-        "trailguard never called ListSSHPublicKeys; calls: {:?}",
-        proxy.seen()
-    );
+    assert_called(&proxy, 0, "ListSSHPublicKeys", &out);
     assert_no_problems(
         &partial_problems(&out, &findings, &planted, &["ListSSHPublicKeys"]),
         &out,
@@ -160,11 +164,7 @@ fn a_disabled_ec2_region_is_a_partial_result_naming_the_region() {
     let regions = ["--regions", "us-east-1,eu-west-1,ap-southeast-2"];
     let (out, findings) = scan(&proxy.endpoint, &regions);
     for (i, r) in ["eu-west-1", "ap-southeast-2"].iter().enumerate() {
-        assert!(
-            proxy.served(i) > 0,
-            "trailguard never called EC2 in {r}; calls: {:?}",
-            proxy.seen()
-        );
+        assert_called(&proxy, i, &format!("EC2 in {r}"), &out);
     }
     let names = ["eu-west-1", "ap-southeast-2"];
     assert_no_problems(&partial_problems(&out, &findings, &planted, &names), &out);
@@ -216,12 +216,8 @@ fn a_snapshot_with_an_iam_gap_records_it() {
 fn a_snapshot_with_a_disabled_region_records_it_and_keeps_the_others() {
     let rules = vec![Rule::region("ec2", "eu-west-1", Fault::OptInRequired)];
     let (_moto, clean, _planted, proxy) = behind_proxy(rules);
-    let (_, inv, gaps) = snapshot_through(&proxy, &["--regions", "us-east-1,eu-west-1"]);
-    assert!(
-        proxy.served(0) > 0,
-        "trailguard never called EC2 in eu-west-1; calls: {:?}",
-        proxy.seen()
-    );
+    let (out, inv, gaps) = snapshot_through(&proxy, &["--regions", "us-east-1,eu-west-1"]);
+    assert_called(&proxy, 0, "EC2 in eu-west-1", &out);
     assert!(gaps.contains("eu-west-1"), "no gap names eu-west-1: {gaps}");
     let instances = inv["instances"].to_string();
     assert!(
