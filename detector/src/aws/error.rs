@@ -6,7 +6,6 @@
 pub use crate::inventory::Gap;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// A call that failed, named by `service:Operation` and its target.
@@ -66,16 +65,30 @@ where
             if html {
                 format!("HTTP {status} with an HTML page, not an AWS error (the endpoint does not implement this call)")
             } else {
-                format!("HTTP {status}: {}", DisplayErrorContext(ctx.err()))
+                format!("HTTP {status}: {}", causes(ctx.err()))
             }
         }
         SdkError::ResponseError(ctx) => {
             format!("unreadable response (HTTP {})", ctx.raw().status().as_u16())
         }
         SdkError::TimeoutError(_) => "timed out".to_owned(),
-        // Connection refused, DNS, TLS, missing credentials: the whole chain says which.
-        other => DisplayErrorContext(other).to_string(),
+        // Connection refused, DNS, TLS, missing credentials: the chain of causes says which.
+        other => causes(other),
     }
+}
+
+/// An error and its sources, each once, joined by ": " (no debug dump).
+fn causes(err: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&dyn std::error::Error> = Some(err);
+    while let Some(e) = cur {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
 }
 
 /// Every gap of one run, in the order found.

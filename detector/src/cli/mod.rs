@@ -153,8 +153,11 @@ impl Common {
 
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_env("TRAILGUARD_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let filter = EnvFilter::try_from_env("TRAILGUARD_LOG").unwrap_or_else(|_| {
+        // The SDK warns about every step of its region/credential chain (no
+        // instance metadata on a laptop): our own messages say what matters.
+        EnvFilter::new("warn,aws_config=error,aws_smithy_runtime=error")
+    });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
