@@ -14,7 +14,7 @@ use trailguard::aws::iam::Depth;
 use trailguard::aws::{Aws, AwsOptions, Identity};
 use trailguard::engine::StateStore;
 use trailguard::record::Timestamp;
-use trailguard::{Config, Finding};
+use trailguard::{Config, Engine, Finding};
 
 /// Clients and configuration, built once per cold start.
 pub struct AwsBackend {
@@ -32,17 +32,20 @@ pub struct AwsBackend {
 #[error("{0}")]
 pub struct InitError(pub String);
 
-/// Loads the SDK configuration (`AWS_ENDPOINT_URL` points it at moto in tests).
-pub async fn sdk_config() -> aws_config::SdkConfig {
+/// Loads the SDK configuration; `endpoint_url` (the Lambda passes
+/// `AWS_ENDPOINT_URL`) points every client at an emulator.
+pub async fn sdk_config(endpoint_url: Option<&str>) -> aws_config::SdkConfig {
     let retry = aws_config::retry::RetryConfig::standard()
         .with_max_attempts(trailguard::aws::DEFAULT_ATTEMPTS);
     let region = RegionProviderChain::default_provider()
         .or_else(Region::from_static(trailguard::aws::DEFAULT_REGION));
-    aws_config::defaults(BehaviorVersion::latest())
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(retry)
-        .region(region)
-        .load()
-        .await
+        .region(region);
+    if let Some(u) = endpoint_url {
+        loader = loader.endpoint_url(u);
+    }
+    loader.load().await
 }
 
 /// Reads the contracts' TOML from where the settings say.
@@ -78,18 +81,16 @@ pub async fn load_config(
 }
 
 impl AwsBackend {
-    /// Builds every client; reads the configuration (SSM) and the caller identity.
+    /// Builds every client; reads the configuration (SSM) and the caller
+    /// identity. `endpoint_url`: an emulator (tests), else AWS.
     pub async fn init(
         settings: &Settings,
-        windows: impl Fn(&Config) -> Vec<(&'static str, i64)>,
+        endpoint_url: Option<&str>,
     ) -> Result<AwsBackend, InitError> {
-        let sdk = sdk_config().await;
+        let sdk = sdk_config(endpoint_url).await;
         // The library's clients (IAM, EC2, S3, STS): path-style S3 only with an endpoint override.
-        let endpoint_url = std::env::var("AWS_ENDPOINT_URL")
-            .ok()
-            .filter(|u| !u.is_empty());
         let aws = Aws::connect(&AwsOptions {
-            endpoint_url,
+            endpoint_url: endpoint_url.map(str::to_owned),
             ..AwsOptions::default()
         })
         .await;
@@ -104,7 +105,8 @@ impl AwsBackend {
         let table = Table {
             client: aws_sdk_dynamodb::Client::from_conf(ddb.build()),
             name: settings.table.clone(),
-            windows: windows(&cfg)
+            windows: Engine::new(cfg.clone())
+                .windows()
                 .into_iter()
                 .map(|(r, w)| (r.to_owned(), w))
                 .collect(),

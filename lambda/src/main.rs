@@ -14,14 +14,13 @@ async fn main() -> Result<(), Error> {
         .json()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_current_span(false)
-        .without_time()
         .init();
     let started = std::time::Instant::now();
     let settings = Settings::from_env(|k| std::env::var(k).ok())?;
-    let backend = AwsBackend::init(&settings, |cfg| {
-        trailguard::Engine::new(cfg.clone()).windows()
-    })
-    .await?;
+    let endpoint = std::env::var("AWS_ENDPOINT_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    let backend = AwsBackend::init(&settings, endpoint.as_deref()).await?;
     let engine = trailguard::Engine::new(backend.cfg.clone());
     let handler = Arc::new(Handler::new(engine, settings.mode, backend));
     tracing::info!(
