@@ -57,9 +57,19 @@ async fn world() -> World {
     let sdk = moto.sdk().await;
     let sns = aws_sdk_sns::Client::new(&sdk);
     let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let topic = sns.create_topic().name("trailguard-alerts").send().await.unwrap();
+    let topic = sns
+        .create_topic()
+        .name("trailguard-alerts")
+        .send()
+        .await
+        .unwrap();
     let topic = topic.topic_arn.unwrap();
-    let q = sqs.create_queue().queue_name("alerts-inbox").send().await.unwrap();
+    let q = sqs
+        .create_queue()
+        .queue_name("alerts-inbox")
+        .send()
+        .await
+        .unwrap();
     let queue_url = q.queue_url.unwrap();
     let attrs = sqs
         .get_queue_attributes()
@@ -68,7 +78,8 @@ async fn world() -> World {
         .send()
         .await
         .unwrap();
-    let queue_arn = attrs.attributes.unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn].clone();
+    let queue_arn =
+        attrs.attributes.unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn].clone();
     sns.subscribe()
         .topic_arn(&topic)
         .protocol("sqs")
@@ -94,7 +105,13 @@ async fn table(w: &World, name: &str) {
             .build()
             .unwrap()
     };
-    let key = |n: &str, t| KeySchemaElement::builder().attribute_name(n).key_type(t).build().unwrap();
+    let key = |n: &str, t| {
+        KeySchemaElement::builder()
+            .attribute_name(n)
+            .key_type(t)
+            .build()
+            .unwrap()
+    };
     ddb.create_table()
         .table_name(name)
         .attribute_definitions(attr("pk"))
@@ -123,14 +140,22 @@ async fn seed_users(iam: &Iam, actor: &str, new_user: &str) {
     for u in [actor, new_user] {
         iam.create_user().user_name(u).send().await.unwrap();
     }
-    iam.create_access_key().user_name(actor).send().await.unwrap();
+    iam.create_access_key()
+        .user_name(actor)
+        .send()
+        .await
+        .unwrap();
     iam.attach_user_policy()
         .user_name(new_user)
         .policy_arn("arn:aws:iam::aws:policy/AdministratorAccess")
         .send()
         .await
         .unwrap();
-    iam.create_access_key().user_name(new_user).send().await.unwrap();
+    iam.create_access_key()
+        .user_name(new_user)
+        .send()
+        .await
+        .unwrap();
 }
 
 async fn handler(w: &World, mode: Mode, table_name: &str) -> Handler<AwsBackend> {
@@ -142,7 +167,9 @@ async fn handler(w: &World, mode: Mode, table_name: &str) -> Handler<AwsBackend>
         topic_arn: w.topic.clone(),
         self_names: vec!["trailguard-state".into()],
     };
-    let backend = AwsBackend::init(&settings, Some(&w.moto.endpoint)).await.unwrap();
+    let backend = AwsBackend::init(&settings, Some(&w.moto.endpoint))
+        .await
+        .unwrap();
     Handler::new(Engine::new(backend.cfg.clone()), mode, backend)
 }
 
@@ -178,14 +205,21 @@ fn backdoor_messages(msgs: &[Value], actor: &str) -> usize {
     msgs.iter()
         .filter(|m| {
             let body = m["Message"].as_str().unwrap_or("");
-            body.contains("\"rule_id\": \"corr-backdoor-admin\"") && body.contains(&format!("user/{actor}"))
+            body.contains("\"rule_id\": \"corr-backdoor-admin\"")
+                && body.contains(&format!("user/{actor}"))
         })
         .count()
 }
 
 /// Quarantine markers on a user: its inline policies and its active keys.
 async fn user_state(iam: &Iam, user: &str) -> (Vec<String>, usize) {
-    let policies = iam.list_user_policies().user_name(user).send().await.unwrap().policy_names;
+    let policies = iam
+        .list_user_policies()
+        .user_name(user)
+        .send()
+        .await
+        .unwrap()
+        .policy_names;
     let keys = iam.list_access_keys().user_name(user).send().await.unwrap();
     let active = keys
         .access_key_metadata
@@ -209,7 +243,11 @@ fn check_actions(calls: &BTreeSet<String>) {
         .iter()
         .filter(|c| !allowed.contains(&c.to_ascii_lowercase()))
         .collect();
-    assert!(missing.is_empty(), "calls not in {}: {missing:?}", path.display());
+    assert!(
+        missing.is_empty(),
+        "calls not in {}: {missing:?}",
+        path.display()
+    );
 }
 
 fn ops(h: &Handler<AwsBackend>) -> BTreeSet<String> {
@@ -218,10 +256,15 @@ fn ops(h: &Handler<AwsBackend>) -> BTreeSet<String> {
 
 fn writes(h: &Handler<AwsBackend>) -> u64 {
     let c = h.backend.aws.calls();
-    ["IAM:PutUserPolicy", "IAM:UpdateAccessKey", "IAM:TagUser", "SNS:Publish"]
-        .iter()
-        .map(|k| c.by_operation.get(*k).copied().unwrap_or(0))
-        .sum()
+    [
+        "IAM:PutUserPolicy",
+        "IAM:UpdateAccessKey",
+        "IAM:TagUser",
+        "SNS:Publish",
+    ]
+    .iter()
+    .map(|k| c.by_operation.get(*k).copied().unwrap_or(0))
+    .sum()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -238,12 +281,20 @@ async fn backdoor_story_against_moto_guard_and_detect() {
     }
     let msgs = drain(&w).await;
     assert_eq!(backdoor_messages(&msgs, "mallory"), 1, "{msgs:#?}");
-    let subject = msgs.iter().find_map(|m| m["Subject"].as_str().filter(|s| s.contains("mallory")));
+    let subject = msgs
+        .iter()
+        .find_map(|m| m["Subject"].as_str().filter(|s| s.contains("mallory")));
     assert!(subject.is_some_and(|s| s.len() <= 100), "{subject:?}");
     let (policies, active) = user_state(&iam, "mallory").await;
-    assert!(!policies.is_empty() && active == 0, "mallory not quarantined: {policies:?}, {active} active key(s)");
+    assert!(
+        !policies.is_empty() && active == 0,
+        "mallory not quarantined: {policies:?}, {active} active key(s)"
+    );
     let (policies, active) = user_state(&iam, "backup1").await;
-    assert!(!policies.is_empty() && active == 0, "backup1 not quarantined: {policies:?}, {active}");
+    assert!(
+        !policies.is_empty() && active == 0,
+        "backup1 not quarantined: {policies:?}, {active}"
+    );
 
     // Redelivery: no alert, no change.
     let before = writes(&guard);
@@ -273,9 +324,93 @@ async fn backdoor_story_against_moto_guard_and_detect() {
     }
     assert_eq!(backdoor_messages(&drain(&w).await, "trent"), 1);
     let (policies, active) = user_state(&iam, "trent").await;
-    assert!(policies.is_empty() && active == 1, "detect mode changed trent: {policies:?}");
+    assert!(
+        policies.is_empty() && active == 1,
+        "detect mode changed trent: {policies:?}"
+    );
     calls.extend(ops(&detect));
 
     eprintln!("AWS calls made: {calls:?}");
+    check_actions(&calls);
+}
+
+/// S3 log file and SQS batch shapes against moto, configuration from SSM.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_log_file_and_sqs_batch_with_config_from_ssm() {
+    let w = world().await;
+    let iam = Iam::new(&w.sdk);
+    seed_users(&iam, "sam", "backup4").await;
+    let ssm = aws_sdk_ssm::Client::new(&w.sdk);
+    ssm.put_parameter()
+        .name("/trailguard/config")
+        .value("[rules.response]\n\"corr-backdoor-admin\" = \"alert\"\n")
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .unwrap();
+    table(&w, "tg-s3").await;
+    let settings = Settings {
+        mode: Mode::Guard,
+        config: ConfigSource::Ssm("/trailguard/config".into()),
+        table: "tg-s3".into(),
+        topic_arn: w.topic.clone(),
+        self_names: vec![],
+    };
+    let backend = AwsBackend::init(&settings, Some(&w.moto.endpoint))
+        .await
+        .unwrap();
+    let h = Handler::new(Engine::new(backend.cfg.clone()), Mode::Guard, backend);
+
+    // The story as one gzipped CloudTrail log file in S3.
+    let records: Vec<Value> = story("sam", "backup4", "dddd0004-")
+        .into_iter()
+        .map(|e| e["detail"].clone())
+        .collect();
+    let log = serde_json::to_vec(&serde_json::json!({ "Records": records })).unwrap();
+    let s3 = w.moto.s3().await;
+    s3.create_bucket()
+        .bucket("trail-logs")
+        .send()
+        .await
+        .unwrap();
+    let key = "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/12/f.json.gz";
+    s3.put_object()
+        .bucket("trail-logs")
+        .key(key)
+        .body(trailguard_e2e::gzip(&log).into())
+        .send()
+        .await
+        .unwrap();
+    let notification = serde_json::json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+        "s3": {"bucket": {"name": "trail-logs"}, "object": {"key": key}}}]});
+    let r = h.handle(&notification).await.unwrap();
+    assert_eq!(r["records"], 3, "{r}");
+    assert_eq!(backdoor_messages(&drain(&w).await, "sam"), 1);
+    // The SSM configuration made the backdoor an alert: nothing quarantined.
+    assert_eq!(user_state(&iam, "sam").await.1, 1);
+
+    // The same events through SQS (EventBridge -> SQS), one poison message:
+    // only it is reported failed; the others are redeliveries (no alert).
+    let mut msgs: Vec<Value> = story("sam", "backup4", "dddd0004-")
+        .iter()
+        .enumerate()
+        .map(|(i, e)| serde_json::json!({"messageId": format!("m{i}"), "eventSource": "aws:sqs", "body": e.to_string()}))
+        .collect();
+    msgs.push(serde_json::json!({"messageId": "poison", "eventSource": "aws:sqs", "body": "{"}));
+    let r = h
+        .handle(&serde_json::json!({ "Records": msgs }))
+        .await
+        .unwrap();
+    assert_eq!(
+        r,
+        serde_json::json!({"batchItemFailures": [{"itemIdentifier": "poison"}]})
+    );
+    assert!(drain(&w).await.is_empty());
+    let calls: BTreeSet<String> = ops(&h);
+    eprintln!("AWS calls made: {calls:?}");
+    assert!(
+        calls.contains("S3:GetObject") && calls.contains("SSM:GetParameter"),
+        "{calls:?}"
+    );
     check_actions(&calls);
 }
