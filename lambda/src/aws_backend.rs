@@ -102,15 +102,13 @@ impl AwsBackend {
             .map_err(|e| InitError(format!("who am I: {e}")))?;
         let ddb = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(aws.counter().clone());
         let sns = aws_sdk_sns::config::Builder::from(&sdk).interceptor(aws.counter().clone());
-        let table = Table {
-            client: aws_sdk_dynamodb::Client::from_conf(ddb.build()),
-            name: settings.table.clone(),
-            windows: Engine::new(cfg.clone())
-                .windows()
-                .into_iter()
-                .map(|(r, w)| (r.to_owned(), w))
-                .collect(),
-        };
+        let windows = Engine::new(cfg.clone())
+            .windows()
+            .into_iter()
+            .map(|(r, w)| (r.to_owned(), w))
+            .collect();
+        let ddb = aws_sdk_dynamodb::Client::from_conf(ddb.build());
+        let table = Table::new(ddb, settings.table.clone(), windows);
         Ok(AwsBackend {
             aws,
             table,

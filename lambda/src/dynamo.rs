@@ -17,8 +17,9 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 use trailguard::engine::{Fact, StateStore, StoreError};
 use trailguard::guard::journal::{Entry, JournalError, JournalStore};
 use trailguard::record::Timestamp;
@@ -35,7 +36,13 @@ pub struct Table {
     pub name: String,
     /// Each correlation rule's window (seconds), for the facts' TTL.
     pub windows: HashMap<String, i64>,
+    /// Identities of facts known to be stored (this container put them or
+    /// was told they exist): a repeat costs no call. Bounded by [`SEEN_MAX`].
+    pub seen: Arc<Mutex<HashSet<String>>>,
 }
+
+/// Fact identities remembered per container before the memory is reset.
+pub const SEEN_MAX: usize = 100_000;
 
 fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
@@ -61,8 +68,31 @@ pub fn fact_sk(f: &Fact) -> String {
 }
 
 impl Table {
+    /// A table handle with no remembered facts.
+    pub fn new(client: Client, name: String, windows: HashMap<String, i64>) -> Table {
+        Table {
+            client,
+            name,
+            windows,
+            seen: Arc::default(),
+        }
+    }
+
+    fn remember(&self, identity: String) {
+        if let Ok(mut seen) = self.seen.lock() {
+            if seen.len() >= SEEN_MAX {
+                seen.clear();
+            }
+            seen.insert(identity);
+        }
+    }
+
     /// Stores a fact unless already stored: false on a repeat.
     pub async fn put_fact(&self, f: &Fact) -> Result<bool, String> {
+        let identity = f.identity();
+        if self.seen.lock().is_ok_and(|s| s.contains(&identity)) {
+            return Ok(false);
+        }
         let json = serde_json::to_string(f).map_err(|e| err("PutItem", e))?;
         let window = self.windows.get(&f.rule).copied().unwrap_or(0);
         let r = self
