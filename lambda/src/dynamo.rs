@@ -107,8 +107,14 @@ impl Table {
             .send()
             .await;
         match r {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failed(&e) => Ok(false),
+            Ok(_) => {
+                self.remember(identity);
+                Ok(true)
+            }
+            Err(e) if is_condition_failed(&e) => {
+                self.remember(identity);
+                Ok(false)
+            }
             Err(e) => Err(err(
                 "PutItem",
                 aws_sdk_dynamodb::error::DisplayErrorContext(e),
