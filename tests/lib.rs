@@ -371,6 +371,7 @@ pub const PLANNED_RULES: &[&str] = &[
     "logging-securityhub-disabled",
     "logging-organization-left",
     "logging-network-logs-deleted",
+    "guard-self-tampered",
     "ec2-terminate-many",
     "ec2-resource-shared-outside",
     "ec2-security-group-open-world",

@@ -34,6 +34,18 @@ struct RawConfig {
     thresholds: BTreeMap<String, RawThreshold>,
     #[serde(default)]
     rules: RawRules,
+    #[serde(default)]
+    guard: RawGuard,
+}
+
+/// `[guard]`: the guard's own deployment.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGuard {
+    /// Names or ARNs of the guard's own function, role, EventBridge rules,
+    /// queue, table, topic and key (`guard-self-tampered` watches them).
+    #[serde(default, rename = "self")]
+    self_names: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -194,6 +206,8 @@ pub struct Config {
     pub disabled: Vec<String>,
     pub severity: BTreeMap<String, Severity>,
     pub response: BTreeMap<String, Response>,
+    /// `[guard] self`: names or ARNs of the guard's own resources.
+    pub guard_self: Vec<String>,
 }
 
 /// `*`-glob match (the only wildcard), case-sensitive like ARNs.
@@ -285,7 +299,43 @@ impl Config {
         cfg.disabled = raw.rules.disable;
         cfg.severity = raw.rules.severity;
         cfg.response = raw.rules.response;
+        for (i, n) in raw.guard.self_names.iter().enumerate() {
+            if n.trim().is_empty() || n.trim() != n {
+                return Err(format!(
+                    "guard.self[{i}]: {n:?} must be a non-empty name or ARN without surrounding spaces"
+                ));
+            }
+        }
+        cfg.guard_self = raw.guard.self_names;
         Ok(cfg)
+    }
+
+    /// Adds names or ARNs of the guard's own resources (the Lambda's
+    /// `TRAILGUARD_SELF`), skipping empty ones and duplicates.
+    pub fn extend_self(&mut self, names: &[String]) {
+        for n in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+            if !self.guard_self.iter().any(|x| x == n) {
+                self.guard_self.push(n.to_owned());
+            }
+        }
+    }
+
+    /// The guard's own resource named by `name_or_arn`, if it is one: a
+    /// configured entry equal to it, or whose last ARN part (after `:` or `/`)
+    /// equals it, or equal to its last part.
+    pub fn guard_self_match(&self, name_or_arn: &str) -> Option<&str> {
+        if name_or_arn.is_empty() {
+            return None;
+        }
+        let short = |s: &str| -> String {
+            let tail = s.rsplit_once(':').map_or(s, |x| x.1);
+            tail.rsplit('/').next().unwrap_or(tail).to_owned()
+        };
+        let given = short(name_or_arn);
+        self.guard_self
+            .iter()
+            .find(|n| *n == name_or_arn || short(n) == given)
+            .map(String::as_str)
     }
 
     /// The named threshold (configured or default).

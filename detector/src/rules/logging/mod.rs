@@ -1,8 +1,9 @@
 //! Logging and detection tampering: CloudTrail, GuardDuty, Config, Security Hub,
-//! Organizations, network logs.
+//! Organizations, network logs, and trailguard's own deployment.
 
 mod cloudtrail_tampered;
 mod config_stopped;
+mod guard_self_tampered;
 mod guardduty_disabled;
 mod network_logs_deleted;
 mod organization_left;
@@ -22,5 +23,6 @@ pub fn rules() -> Vec<Box<dyn EventRule>> {
         Box::new(securityhub_disabled::Rule),
         Box::new(organization_left::Rule),
         Box::new(network_logs_deleted::Rule),
+        Box::new(guard_self_tampered::Rule),
     ]
 }

@@ -1,0 +1,232 @@
+//! The real backend: DynamoDB (state, claims, journal), SNS (alerts), S3 (log
+//! files), the guard (IAM/EC2) and the posture scan, every client built once
+//! per cold start from one SDK configuration and counted by the library's
+//! call counter (`aws.calls()`).
+
+use crate::backend::{Backend, BackendError};
+use crate::dynamo::{DynamoState, Table};
+use crate::settings::{ConfigSource, Settings};
+use crate::trigger::S3Object;
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::{BehaviorVersion, Region};
+use trailguard::aws::guard::{quarantine, QuarantineRequest};
+use trailguard::aws::iam::Depth;
+use trailguard::aws::{Aws, AwsOptions, Identity};
+use trailguard::engine::StateStore;
+use trailguard::record::Timestamp;
+use trailguard::{Config, Engine, Finding};
+
+/// Clients and configuration, built once per cold start.
+pub struct AwsBackend {
+    pub aws: Aws,
+    pub table: Table,
+    pub sns: aws_sdk_sns::Client,
+    pub topic_arn: String,
+    pub cfg: Config,
+    /// The function's own identity (the guard never acts against it).
+    pub who: Identity,
+}
+
+/// Why the function could not start.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InitError(pub String);
+
+/// Loads the SDK configuration; `endpoint_url` (the Lambda passes
+/// `AWS_ENDPOINT_URL`) points every client at an emulator.
+pub async fn sdk_config(endpoint_url: Option<&str>) -> aws_config::SdkConfig {
+    let retry = aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(trailguard::aws::DEFAULT_ATTEMPTS);
+    let region = RegionProviderChain::default_provider()
+        .or_else(Region::from_static(trailguard::aws::DEFAULT_REGION));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(retry)
+        .region(region);
+    if let Some(u) = endpoint_url {
+        loader = loader.endpoint_url(u);
+    }
+    loader.load().await
+}
+
+/// Reads the contracts' TOML from where the settings say.
+pub async fn load_config(
+    sdk: &aws_config::SdkConfig,
+    aws: &Aws,
+    src: &ConfigSource,
+) -> Result<Config, InitError> {
+    let text = match src {
+        ConfigSource::Default => return Ok(Config::default()),
+        ConfigSource::Inline(t) => t.clone(),
+        ConfigSource::Ssm(name) => {
+            let b = aws_sdk_ssm::config::Builder::from(sdk).interceptor(aws.counter().clone());
+            let ssm = aws_sdk_ssm::Client::from_conf(b.build());
+            let out = ssm
+                .get_parameter()
+                .name(name)
+                .with_decryption(true)
+                .send()
+                .await
+                .map_err(|e| {
+                    InitError(format!(
+                        "ssm:GetParameter {name}: {}",
+                        aws_sdk_ssm::error::DisplayErrorContext(e)
+                    ))
+                })?;
+            out.parameter
+                .and_then(|p| p.value)
+                .ok_or_else(|| InitError(format!("SSM parameter {name} has no value")))?
+        }
+    };
+    Config::parse(&text).map_err(|e| InitError(format!("configuration: {e}")))
+}
+
+impl AwsBackend {
+    /// Builds every client; reads the configuration (SSM) and the caller
+    /// identity. `endpoint_url`: an emulator (tests), else AWS.
+    pub async fn init(
+        settings: &Settings,
+        endpoint_url: Option<&str>,
+    ) -> Result<AwsBackend, InitError> {
+        let sdk = sdk_config(endpoint_url).await;
+        // The library's clients (IAM, EC2, S3, STS): path-style S3 only with an endpoint override.
+        let aws = Aws::connect(&AwsOptions {
+            endpoint_url: endpoint_url.map(str::to_owned),
+            ..AwsOptions::default()
+        })
+        .await;
+        let mut cfg = load_config(&sdk, &aws, &settings.config).await?;
+        cfg.extend_self(&settings.self_names);
+        let who = aws
+            .whoami()
+            .await
+            .map_err(|e| InitError(format!("who am I: {e}")))?;
+        let ddb = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(aws.counter().clone());
+        let sns = aws_sdk_sns::config::Builder::from(&sdk).interceptor(aws.counter().clone());
+        let windows = Engine::new(cfg.clone())
+            .windows()
+            .into_iter()
+            .map(|(r, w)| (r.to_owned(), w))
+            .collect();
+        let ddb = aws_sdk_dynamodb::Client::from_conf(ddb.build());
+        let table = Table::new(ddb, settings.table.clone(), windows);
+        Ok(AwsBackend {
+            aws,
+            table,
+            sns: aws_sdk_sns::Client::from_conf(sns.build()),
+            topic_arn: settings.topic_arn.clone(),
+            cfg,
+            who,
+        })
+    }
+}
+
+/// Now, in Unix seconds.
+pub fn now() -> Timestamp {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as Timestamp)
+}
+
+impl Backend for AwsBackend {
+    fn with_state<R>(&self, f: impl FnOnce(&mut dyn StateStore) -> R) -> R {
+        f(&mut DynamoState::new(&self.table))
+    }
+
+    async fn claim(&self, key: &str, until: Timestamp) -> Result<bool, BackendError> {
+        self.table.claim(key, 0, until).await.map_err(BackendError)
+    }
+
+    async fn unclaim(&self, key: &str) -> Result<(), BackendError> {
+        self.table.unclaim(key).await.map_err(BackendError)
+    }
+
+    async fn publish(&self, subject: &str, body: &str) -> Result<(), BackendError> {
+        self.sns
+            .publish()
+            .topic_arn(&self.topic_arn)
+            .subject(subject)
+            .message(body)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                BackendError(format!(
+                    "sns:Publish: {}",
+                    aws_sdk_sns::error::DisplayErrorContext(e)
+                ))
+            })
+    }
+
+    async fn quarantine(&self, target: &str, f: &Finding) -> Result<String, String> {
+        let req = QuarantineRequest {
+            target: target.to_owned(),
+            region: Some(f.region.clone()),
+            reason: format!("trailguard {}: {}", f.rule_id, f.summary),
+            ..QuarantineRequest::default()
+        };
+        match quarantine(&self.aws, &self.table, &self.cfg, &self.who, now(), &req).await {
+            Ok(o) if o.nothing_to_do => Ok(format!(
+                "{target} was already quarantined (journal {})",
+                o.entry.id
+            )),
+            Ok(o) => Ok(format!(
+                "{target}: {} step(s) done (journal {})",
+                o.entry.done(),
+                o.entry.id
+            )),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    async fn fetch(&self, obj: &S3Object) -> Result<Vec<u8>, BackendError> {
+        let out = self
+            .aws
+            .s3(None)
+            .get_object()
+            .bucket(&obj.bucket)
+            .key(&obj.key)
+            .send()
+            .await
+            .map_err(|e| {
+                BackendError(format!(
+                    "s3:GetObject s3://{}/{}: {}",
+                    obj.bucket,
+                    obj.key,
+                    aws_sdk_s3::error::DisplayErrorContext(e)
+                ))
+            })?;
+        let data = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| BackendError(format!("s3://{}/{}: {e}", obj.bucket, obj.key)))?;
+        Ok(data.into_bytes().to_vec())
+    }
+
+    async fn posture(&self) -> Result<Vec<Finding>, BackendError> {
+        // The inventory future is not `Send` (a borrow inside the IAM layer):
+        // it runs on a blocking thread of the same runtime instead.
+        let (aws, who, cfg) = (self.aws.clone(), self.who.clone(), self.cfg.clone());
+        let h = tokio::runtime::Handle::current();
+        let task = tokio::task::spawn_blocking(move || {
+            h.block_on(async move {
+                let inv = trailguard::audit::take_inventory(
+                    &aws,
+                    &who,
+                    now(),
+                    None,
+                    true,
+                    Depth::Audit,
+                    &(),
+                )
+                .await;
+                for g in &inv.gaps {
+                    tracing::warn!(gap = ?g, "posture scan: partial result");
+                }
+                trailguard::audit::scan_findings(&inv, &cfg, Vec::new())
+            })
+        });
+        task.await
+            .map_err(|e| BackendError(format!("posture scan: {e}")))
+    }
+}

@@ -1,0 +1,323 @@
+//! The handler, built once per cold start: the engine, the mode and the
+//! backend. Every invocation shape ends in [`Handler::document`] (records to
+//! findings) and [`Handler::act`] (one finding: claim, quarantine, alert).
+//! A failure on one event or message never stops the others: SQS messages
+//! that failed are reported in `batchItemFailures` (SQS retries them, then
+//! moves them to the DLQ); other shapes return an error after doing the rest.
+
+use crate::alert::{self, Action};
+use crate::backend::{Backend, BackendError};
+use crate::settings::Mode;
+use crate::trigger::{self, S3Object, Trigger};
+use lambda_runtime::LambdaEvent;
+use serde_json::{json, Value};
+use trailguard::finding::Response;
+use trailguard::record::input::read_bytes;
+use trailguard::{Engine, Finding};
+
+/// Alert claims live this long after the finding's time (seconds): a
+/// redelivery inside it never alerts twice.
+pub const ALERT_CLAIM_SECS: i64 = 14 * 24 * 3600;
+
+/// Why an invocation (or one SQS message) failed; the reason is logged and
+/// ends in the DLQ with the message.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    #[error("{0}")]
+    Backend(#[from] BackendError),
+    #[error("state store: {0}")]
+    Store(String),
+    #[error("{0}")]
+    Bad(String),
+    #[error("{} of {} item(s) failed: {}", .failed, .total, .first)]
+    Partial {
+        failed: usize,
+        total: usize,
+        first: String,
+    },
+}
+
+/// What one invocation did.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Report {
+    pub records: usize,
+    pub findings: usize,
+    pub alerts: usize,
+    pub quarantines: usize,
+    /// Findings already alerted (redeliveries).
+    pub repeats: usize,
+    /// Records the reader could not parse.
+    pub issues: Vec<String>,
+}
+
+impl Report {
+    fn add(&mut self, o: Report) {
+        self.records += o.records;
+        self.findings += o.findings;
+        self.alerts += o.alerts;
+        self.quarantines += o.quarantines;
+        self.repeats += o.repeats;
+        self.issues.extend(o.issues);
+    }
+}
+
+pub struct Handler<B> {
+    pub engine: Engine,
+    pub mode: Mode,
+    pub backend: B,
+}
+
+impl<B: Backend> Handler<B> {
+    pub fn new(engine: Engine, mode: Mode, backend: B) -> Handler<B> {
+        Handler {
+            engine,
+            mode,
+            backend,
+        }
+    }
+
+    /// One Lambda invocation (the runtime's entry point).
+    pub async fn invoke(&self, ev: LambdaEvent<Value>) -> Result<Value, HandlerError> {
+        let out = self.handle(&ev.payload).await;
+        match &out {
+            Ok(_) => tracing::info!(request_id = %ev.context.request_id, "invocation done"),
+            Err(e) => {
+                tracing::error!(request_id = %ev.context.request_id, reason = %e, "invocation failed")
+            }
+        }
+        out
+    }
+
+    /// One invocation: returns the response JSON (SQS: `batchItemFailures`).
+    pub async fn handle(&self, payload: &Value) -> Result<Value, HandlerError> {
+        match trigger::classify(payload) {
+            Trigger::CloudTrail => {
+                let bytes =
+                    serde_json::to_vec(payload).map_err(|e| HandlerError::Bad(e.to_string()))?;
+                let r = self.document("event", &bytes).await?;
+                Ok(json!(r))
+            }
+            Trigger::Sqs(messages) => Ok(self.sqs(&messages).await),
+            Trigger::S3(objects) => Ok(json!(self.s3(&objects).await?)),
+            Trigger::Scheduled => Ok(json!(self.posture().await?)),
+            Trigger::Unknown(what) => {
+                tracing::warn!(what = %what, "ignored an invocation of unknown shape");
+                Ok(json!({"ignored": what}))
+            }
+        }
+    }
+
+    /// An SQS batch: each message on its own; the failed ones are reported.
+    async fn sqs(&self, messages: &[trigger::SqsMessage]) -> Value {
+        let mut failures = Vec::new();
+        let mut total = Report::default();
+        for m in messages {
+            match self.message(&m.body).await {
+                Ok(r) => total.add(r),
+                Err(e) => {
+                    tracing::error!(message_id = %m.id, reason = %e, "SQS message failed; SQS retries it, then moves it to the DLQ");
+                    failures.push(json!({"itemIdentifier": m.id}));
+                }
+            }
+        }
+        tracing::info!(
+            messages = messages.len(),
+            failed = failures.len(),
+            findings = total.findings,
+            alerts = total.alerts,
+            "SQS batch done"
+        );
+        json!({"batchItemFailures": failures})
+    }
+
+    /// One SQS body: an EventBridge event, or an S3 notification.
+    async fn message(&self, body: &str) -> Result<Report, HandlerError> {
+        let v: Value = serde_json::from_str(body)
+            .map_err(|e| HandlerError::Bad(format!("message body is not JSON: {e}")))?;
+        match trigger::classify(&v) {
+            Trigger::CloudTrail => self.document("message", body.as_bytes()).await,
+            Trigger::S3(objects) => self.s3(&objects).await,
+            Trigger::Scheduled => self.posture().await,
+            Trigger::Sqs(_) | Trigger::Unknown(_) => Err(HandlerError::Bad(
+                "message body is not a CloudTrail event or S3 notification".into(),
+            )),
+        }
+    }
+
+    /// S3 notifications: reads and evaluates every log file, then reports the failures.
+    async fn s3(&self, objects: &[S3Object]) -> Result<Report, HandlerError> {
+        let mut total = Report::default();
+        let mut errors = Vec::new();
+        for o in objects {
+            let r = match self.backend.fetch(o).await {
+                Ok(bytes) => self.document(&o.key, &bytes).await,
+                Err(e) => Err(e.into()),
+            };
+            match r {
+                Ok(r) => total.add(r),
+                Err(e) => {
+                    tracing::error!(bucket = %o.bucket, key = %o.key, reason = %e, "log file failed");
+                    errors.push(e.to_string());
+                }
+            }
+        }
+        partial(total, errors, objects.len())
+    }
+
+    /// The scheduled posture scan: one alert per finding (claimed per day).
+    async fn posture(&self) -> Result<Report, HandlerError> {
+        let findings = self.backend.posture().await?;
+        let mut r = Report::default();
+        let mut errors = Vec::new();
+        let n = findings.len();
+        for f in findings {
+            r.findings += 1;
+            if let Err(e) = self.act(&f, &mut r).await {
+                errors.push(e.to_string());
+            }
+        }
+        partial(r, errors, n)
+    }
+
+    /// Evaluates every record of a document, then acts on the findings. A
+    /// store failure on one record does not stop the others.
+    pub async fn document(&self, name: &str, bytes: &[u8]) -> Result<Report, HandlerError> {
+        let mut findings = Vec::new();
+        let mut errors = Vec::new();
+        let mut records = 0;
+        let rep = self.backend.with_state(|store| {
+            read_bytes(name, bytes, &mut |rec, t, _| {
+                records += 1;
+                match self.engine.evaluate(rec, t, store) {
+                    Ok(f) => findings.extend(f),
+                    Err(e) => errors.push(format!("event {}: {e}", rec.id())),
+                }
+            })
+        });
+        let mut r = Report {
+            records,
+            findings: findings.len(),
+            issues: rep.issue_lines(),
+            ..Report::default()
+        };
+        for f in &findings {
+            if let Err(e) = self.act(f, &mut r).await {
+                errors.push(e.to_string());
+            }
+        }
+        tracing::info!(
+            source = name,
+            records,
+            findings = r.findings,
+            alerts = r.alerts,
+            "evaluated"
+        );
+        partial(r, errors, records.max(1))
+    }
+
+    /// One finding: claimed once (a redelivery stops here), quarantined in
+    /// guard mode when its response says so, then alerted. A failed alert
+    /// drops the claim so the retry alerts.
+    async fn act(&self, f: &Finding, r: &mut Report) -> Result<(), HandlerError> {
+        let key = format!("alert#{}", f.uid());
+        if !self.backend.claim(&key, f.time + ALERT_CLAIM_SECS).await? {
+            r.repeats += 1;
+            tracing::info!(finding = %f.uid(), "already alerted (redelivery)");
+            return Ok(());
+        }
+        let action = self.respond(f).await;
+        if matches!(action, Action::Quarantined(_)) {
+            r.quarantines += 1;
+        }
+        let subject = alert::subject(f);
+        let sent = self
+            .backend
+            .publish(&subject, &alert::body(f, &action))
+            .await;
+        if let Err(e) = sent {
+            if let Err(u) = self.backend.unclaim(&key).await {
+                tracing::error!(finding = %f.uid(), reason = %u, "could not drop the alert claim");
+            }
+            tracing::error!(finding = %f.uid(), reason = %e, finding_json = %serde_json::to_string(f).unwrap_or_default(), "alert failed");
+            return Err(e.into());
+        }
+        r.alerts += 1;
+        tracing::warn!(finding = %f.uid(), rule = %f.rule_id, severity = f.severity.as_str(), action = ?action, "alert sent");
+        Ok(())
+    }
+
+    /// Guard mode and a `quarantine` response: quarantines the actor (and,
+    /// for a backdoor, the principal it made).
+    async fn respond(&self, f: &Finding) -> Action {
+        if self.mode != Mode::Guard || f.response != Response::Quarantine {
+            return Action::AlertOnly;
+        }
+        let targets = quarantine_targets(f);
+        if targets.is_empty() {
+            return Action::QuarantineFailed(
+                "the actor has no ARN or access key to quarantine".into(),
+            );
+        }
+        let (mut done, mut failed) = (Vec::new(), Vec::new());
+        for t in &targets {
+            match self.backend.quarantine(t, f).await {
+                Ok(s) => done.push(s),
+                Err(e) => {
+                    tracing::error!(target = %t, reason = %e, "quarantine failed");
+                    failed.push(format!("{t}: {e}"));
+                }
+            }
+        }
+        if failed.is_empty() {
+            Action::Quarantined(done.join("; "))
+        } else {
+            Action::QuarantineFailed(
+                failed
+                    .into_iter()
+                    .chain(done)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        }
+    }
+}
+
+/// Rules whose resources are principals the attacker made: quarantined too.
+const QUARANTINE_RESOURCES_OF: [&str; 1] = ["corr-backdoor-admin"];
+
+/// What to quarantine: the actor's IAM principal (else its key), and for a
+/// backdoor the IAM users and roles it created.
+pub fn quarantine_targets(f: &Finding) -> Vec<String> {
+    let actor = f
+        .actor
+        .arn
+        .clone()
+        .filter(|a| !a.ends_with(":root"))
+        .or_else(|| f.actor.access_key_id.clone());
+    let mut out: Vec<String> = actor.into_iter().collect();
+    if QUARANTINE_RESOURCES_OF.contains(&f.rule_id.as_str()) {
+        for r in &f.resources {
+            let principal =
+                r.starts_with("arn:aws:iam::") && (r.contains(":user/") || r.contains(":role/"));
+            if principal && !out.contains(r) {
+                out.push(r.clone());
+            }
+        }
+    }
+    out
+}
+
+fn partial(r: Report, errors: Vec<String>, total: usize) -> Result<Report, HandlerError> {
+    match errors.first() {
+        None => Ok(r),
+        Some(first) => Err(HandlerError::Partial {
+            failed: errors.len(),
+            total,
+            first: first.clone(),
+        }),
+    }
+}
+
+#[cfg(test)]
+#[path = "handler_tests.rs"]
+mod tests;

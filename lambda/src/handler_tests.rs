@@ -1,0 +1,215 @@
+//! In-process handler tests over `lambda/fixtures/`, one per trigger shape,
+//! with the in-memory backend.
+
+use super::*;
+use crate::backend::MemoryBackend;
+use lambda_runtime::Context;
+use std::path::PathBuf;
+use trailguard::Config;
+
+fn fixture(name: &str) -> Value {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name);
+    serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap()
+}
+
+fn handler(mode: Mode) -> Handler<MemoryBackend> {
+    Handler::new(
+        Engine::new(Config::default()),
+        mode,
+        MemoryBackend::default(),
+    )
+}
+
+async fn invoke(h: &Handler<MemoryBackend>, payload: Value) -> Result<Value, HandlerError> {
+    h.invoke(LambdaEvent::new(payload, Context::default()))
+        .await
+}
+
+const STORY: [&str; 3] = [
+    "eventbridge-story-1-create-user.json",
+    "eventbridge-story-2-attach-admin.json",
+    "eventbridge-story-3-create-key.json",
+];
+
+fn subjects(h: &Handler<MemoryBackend>) -> Vec<String> {
+    h.backend
+        .published
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|p| p.0.clone())
+        .collect()
+}
+
+fn backdoor_alerts(h: &Handler<MemoryBackend>) -> usize {
+    let p = h.backend.published.lock().unwrap();
+    p.iter()
+        .filter(|(_, b)| b.contains("\"rule_id\": \"corr-backdoor-admin\""))
+        .count()
+}
+
+#[tokio::test]
+async fn backdoor_story_in_three_invocations_alerts_once_in_any_order() {
+    for order in [[0, 1, 2], [2, 0, 1], [1, 2, 0]] {
+        let h = handler(Mode::Detect);
+        for i in order {
+            invoke(&h, fixture(STORY[i])).await.unwrap();
+        }
+        assert_eq!(
+            backdoor_alerts(&h),
+            1,
+            "order {order:?}: {:?}",
+            subjects(&h)
+        );
+        // Redelivery of every event: nothing new.
+        let before = h.backend.published.lock().unwrap().len();
+        for f in STORY {
+            let r = invoke(&h, fixture(f)).await.unwrap();
+            assert_eq!(r["alerts"], 0, "{r}");
+        }
+        assert_eq!(h.backend.published.lock().unwrap().len(), before);
+        assert!(
+            h.backend.quarantined.lock().unwrap().is_empty(),
+            "detect mode quarantined"
+        );
+    }
+}
+
+#[tokio::test]
+async fn guard_mode_quarantines_the_actor_once() {
+    let h = handler(Mode::Guard);
+    for f in STORY.iter().chain(STORY.iter()) {
+        invoke(&h, fixture(f)).await.unwrap();
+    }
+    let q = h.backend.quarantined.lock().unwrap().clone();
+    assert_eq!(
+        q,
+        [
+            "arn:aws:iam::111122223333:user/mallory",
+            "arn:aws:iam::111122223333:user/backup1"
+        ],
+        "actor and backdoor quarantined once each"
+    );
+    let p = h.backend.published.lock().unwrap();
+    let (_, body) = p
+        .iter()
+        .find(|(_, b)| b.contains("corr-backdoor-admin"))
+        .unwrap();
+    assert!(
+        body.contains("Action:    quarantined: arn:aws:iam::111122223333:user/mallory"),
+        "{body}"
+    );
+    assert!(
+        body.contains("CreateUser backup1") && body.contains("AttachUserPolicy"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn non_matching_service_and_signin_events() {
+    let h = handler(Mode::Guard);
+    let r = invoke(&h, fixture("eventbridge-non-matching.json"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (r["records"].as_u64(), r["findings"].as_u64()),
+        (Some(1), Some(0)),
+        "{r}"
+    );
+    let r = invoke(&h, fixture("eventbridge-service-event.json"))
+        .await
+        .unwrap();
+    assert_eq!(r["findings"], 0, "{r}");
+    let r = invoke(&h, fixture("eventbridge-console-signin-root.json"))
+        .await
+        .unwrap();
+    assert!(r["alerts"].as_u64() >= Some(1), "{r}");
+    assert!(subjects(&h)
+        .iter()
+        .any(|s| s.starts_with("[CRITICAL]") || s.starts_with("[HIGH]")));
+    // Root is never quarantined, whatever the mode.
+    assert!(h.backend.quarantined.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn sqs_batch_reports_only_the_failed_message() {
+    let h = handler(Mode::Detect);
+    let r = invoke(&h, fixture("sqs-batch.json")).await.unwrap();
+    assert_eq!(
+        r,
+        json!({"batchItemFailures": [{"itemIdentifier": "msg-poison"}]})
+    );
+    // The good messages were evaluated (the admin grant alerted).
+    assert!(
+        subjects(&h).iter().any(|s| s.contains("mallory")),
+        "{:?}",
+        subjects(&h)
+    );
+}
+
+#[tokio::test]
+async fn sqs_message_whose_alert_fails_is_retried_and_alerts_then() {
+    let h = handler(Mode::Detect);
+    *h.backend.fail_publish_containing.lock().unwrap() = Some("mallory".into());
+    let r = invoke(&h, fixture("sqs-batch.json")).await.unwrap();
+    let failed = r["batchItemFailures"].as_array().unwrap().len();
+    assert_eq!(failed, 3, "{r}");
+    // The retry (SQS redelivers the failed messages) alerts.
+    *h.backend.fail_publish_containing.lock().unwrap() = None;
+    let r = invoke(&h, fixture("sqs-batch.json")).await.unwrap();
+    assert_eq!(r["batchItemFailures"].as_array().unwrap().len(), 1, "{r}");
+    assert!(subjects(&h).iter().any(|s| s.contains("mallory")));
+}
+
+#[tokio::test]
+async fn s3_notification_reads_the_whole_log_file() {
+    let h = handler(Mode::Detect);
+    let n = fixture("s3-object-created.json");
+    let objs = trigger::s3_objects(&n);
+    let log = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/cloudtrail-log-file.json"),
+    )
+    .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &log).unwrap();
+    h.backend
+        .objects
+        .lock()
+        .unwrap()
+        .push((objs[0].clone(), gz.finish().unwrap()));
+    let r = invoke(&h, n.clone()).await.unwrap();
+    assert_eq!(r["records"], 4, "{r}");
+    assert_eq!(backdoor_alerts(&h), 1);
+    // A missing object fails the invocation (retried; then the DLQ).
+    h.backend.objects.lock().unwrap().clear();
+    let e = invoke(&h, n).await.unwrap_err();
+    assert!(e.to_string().contains("NoSuchKey"), "{e}");
+}
+
+#[tokio::test]
+async fn scheduled_event_runs_the_posture_scan() {
+    let h = handler(Mode::Detect);
+    let mut f: Finding = serde_json::from_value(json!({
+        "rule_id": "posture-root-access-key", "title": "Root has an access key", "severity": "critical",
+        "time": "2026-11-12T06:00:00Z", "account": "111122223333", "region": "us-east-1",
+        "actor": {"arn": "arn:aws:iam::111122223333:root", "type": "Root", "session_arn": null,
+                  "access_key_id": null, "source_ip": null, "user_agent": null},
+        "resources": ["arn:aws:iam::111122223333:root"], "event_ids": [], "mitre": [],
+        "summary": "The root user has an active access key.", "response": "alert"}))
+    .unwrap();
+    f.time += 1;
+    h.backend.posture_findings.lock().unwrap().push(f);
+    let r = invoke(&h, fixture("scheduled.json")).await.unwrap();
+    assert_eq!(r["alerts"], 1, "{r}");
+    let r = invoke(&h, fixture("scheduled.json")).await.unwrap();
+    assert_eq!(r["repeats"], 1, "{r}");
+}
+
+#[tokio::test]
+async fn unknown_shapes_are_ignored_not_failed() {
+    let h = handler(Mode::Detect);
+    let r = invoke(&h, json!({"hello": "world"})).await.unwrap();
+    assert!(r["ignored"].is_string(), "{r}");
+}

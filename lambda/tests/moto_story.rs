@@ -1,0 +1,198 @@
+//! End to end against moto_server, in process: the real backend (DynamoDB,
+//! SNS, IAM) behind the handler. The backdoor-admin story arrives as three
+//! separate EventBridge invocations (in order and out of order): one
+//! backdoor alert reaches an SQS queue subscribed to the topic, the actor
+//! is quarantined in guard mode (not in detect mode), and a redelivery
+//! changes nothing. Every AWS call made is checked against
+//! `lambda/aws-actions.txt` (what the Terraform role allows).
+
+mod common;
+
+use aws_sdk_iam::Client as Iam;
+use common::*;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use trailguard::Engine;
+use trailguard_lambda::aws_backend::AwsBackend;
+use trailguard_lambda::settings::{ConfigSource, Mode, Settings};
+use trailguard_lambda::Handler;
+
+async fn handler(w: &World, mode: Mode, table_name: &str) -> Handler<AwsBackend> {
+    table(w, table_name).await;
+    let settings = Settings {
+        mode,
+        config: ConfigSource::Inline("[guard]\nself = [\"trailguard\"]\n".into()),
+        table: table_name.into(),
+        topic_arn: w.topic.clone(),
+        self_names: vec!["trailguard-state".into()],
+    };
+    let backend = AwsBackend::init(&settings, Some(&w.moto.endpoint))
+        .await
+        .unwrap();
+    Handler::new(Engine::new(backend.cfg.clone()), mode, backend)
+}
+
+fn ops(h: &Handler<AwsBackend>) -> BTreeSet<String> {
+    h.backend.aws.calls().by_operation.keys().cloned().collect()
+}
+
+fn writes(h: &Handler<AwsBackend>) -> u64 {
+    let c = h.backend.aws.calls();
+    [
+        "IAM:PutUserPolicy",
+        "IAM:UpdateAccessKey",
+        "IAM:TagUser",
+        "SNS:Publish",
+    ]
+    .iter()
+    .map(|k| c.by_operation.get(*k).copied().unwrap_or(0))
+    .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backdoor_story_against_moto_guard_and_detect() {
+    let w = world().await;
+    let iam = Iam::new(&w.sdk);
+    let mut calls = BTreeSet::new();
+
+    // Guard mode, in order, three invocations.
+    seed_users(&iam, "mallory", "backup1").await;
+    let guard = handler(&w, Mode::Guard, "trailguard-state").await;
+    for ev in story("mallory", "backup1", "aaaa0001-") {
+        guard.handle(&ev).await.unwrap();
+    }
+    let msgs = drain(&w).await;
+    assert_eq!(backdoor_messages(&msgs, "mallory"), 1, "{msgs:#?}");
+    let subject = msgs
+        .iter()
+        .find_map(|m| m["Subject"].as_str().filter(|s| s.contains("mallory")));
+    assert!(subject.is_some_and(|s| s.len() <= 100), "{subject:?}");
+    let (policies, active) = user_state(&iam, "mallory").await;
+    assert!(
+        !policies.is_empty() && active == 0,
+        "mallory not quarantined: {policies:?}, {active} active key(s)"
+    );
+    let (policies, active) = user_state(&iam, "backup1").await;
+    assert!(
+        !policies.is_empty() && active == 0,
+        "backup1 not quarantined: {policies:?}, {active}"
+    );
+
+    // Redelivery: no alert, no change.
+    let before = writes(&guard);
+    for ev in story("mallory", "backup1", "aaaa0001-") {
+        let r = guard.handle(&ev).await.unwrap();
+        assert_eq!(r["alerts"], 0, "{r}");
+    }
+    assert_eq!(writes(&guard), before, "a redelivery wrote something");
+    assert!(drain(&w).await.is_empty());
+
+    // Out of order: key, then create, then admin.
+    seed_users(&iam, "eve", "support2").await;
+    let s = story("eve", "support2", "bbbb0002-");
+    for i in [2, 0, 1] {
+        guard.handle(&s[i]).await.unwrap();
+    }
+    let msgs = drain(&w).await;
+    assert_eq!(backdoor_messages(&msgs, "eve"), 1, "{msgs:#?}");
+    assert_eq!(user_state(&iam, "eve").await.1, 0);
+    calls.extend(ops(&guard));
+
+    // Detect mode: alerts, quarantines nothing.
+    seed_users(&iam, "trent", "backup3").await;
+    let detect = handler(&w, Mode::Detect, "trailguard-state-detect").await;
+    for ev in story("trent", "backup3", "cccc0003-") {
+        detect.handle(&ev).await.unwrap();
+    }
+    assert_eq!(backdoor_messages(&drain(&w).await, "trent"), 1);
+    let (policies, active) = user_state(&iam, "trent").await;
+    assert!(
+        policies.is_empty() && active == 1,
+        "detect mode changed trent: {policies:?}"
+    );
+    calls.extend(ops(&detect));
+
+    eprintln!("AWS calls made: {calls:?}");
+    check_actions(&calls);
+}
+
+/// S3 log file and SQS batch shapes against moto, configuration from SSM.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_log_file_and_sqs_batch_with_config_from_ssm() {
+    let w = world().await;
+    let iam = Iam::new(&w.sdk);
+    seed_users(&iam, "sam", "backup4").await;
+    let ssm = aws_sdk_ssm::Client::new(&w.sdk);
+    ssm.put_parameter()
+        .name("/trailguard/config")
+        .value("[rules.response]\n\"corr-backdoor-admin\" = \"alert\"\n")
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .unwrap();
+    table(&w, "tg-s3").await;
+    let settings = Settings {
+        mode: Mode::Guard,
+        config: ConfigSource::Ssm("/trailguard/config".into()),
+        table: "tg-s3".into(),
+        topic_arn: w.topic.clone(),
+        self_names: vec![],
+    };
+    let backend = AwsBackend::init(&settings, Some(&w.moto.endpoint))
+        .await
+        .unwrap();
+    let h = Handler::new(Engine::new(backend.cfg.clone()), Mode::Guard, backend);
+
+    // The story as one gzipped CloudTrail log file in S3.
+    let records: Vec<Value> = story("sam", "backup4", "dddd0004-")
+        .into_iter()
+        .map(|e| e["detail"].clone())
+        .collect();
+    let log = serde_json::to_vec(&serde_json::json!({ "Records": records })).unwrap();
+    let s3 = w.moto.s3().await;
+    s3.create_bucket()
+        .bucket("trail-logs")
+        .send()
+        .await
+        .unwrap();
+    let key = "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/12/f.json.gz";
+    s3.put_object()
+        .bucket("trail-logs")
+        .key(key)
+        .body(trailguard_e2e::gzip(&log).into())
+        .send()
+        .await
+        .unwrap();
+    let notification = serde_json::json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+        "s3": {"bucket": {"name": "trail-logs"}, "object": {"key": key}}}]});
+    let r = h.handle(&notification).await.unwrap();
+    assert_eq!(r["records"], 3, "{r}");
+    assert_eq!(backdoor_messages(&drain(&w).await, "sam"), 1);
+    // The SSM configuration made the backdoor an alert: nothing quarantined.
+    assert_eq!(user_state(&iam, "sam").await.1, 1);
+
+    // The same events through SQS (EventBridge -> SQS), one poison message:
+    // only it is reported failed; the others are redeliveries (no alert).
+    let mut msgs: Vec<Value> = story("sam", "backup4", "dddd0004-")
+        .iter()
+        .enumerate()
+        .map(|(i, e)| serde_json::json!({"messageId": format!("m{i}"), "eventSource": "aws:sqs", "body": e.to_string()}))
+        .collect();
+    msgs.push(serde_json::json!({"messageId": "poison", "eventSource": "aws:sqs", "body": "{"}));
+    let r = h
+        .handle(&serde_json::json!({ "Records": msgs }))
+        .await
+        .unwrap();
+    assert_eq!(
+        r,
+        serde_json::json!({"batchItemFailures": [{"itemIdentifier": "poison"}]})
+    );
+    assert!(drain(&w).await.is_empty());
+    let calls: BTreeSet<String> = ops(&h);
+    eprintln!("AWS calls made: {calls:?}");
+    assert!(
+        calls.contains("S3:GetObject") && calls.contains("SSM:GetParameter"),
+        "{calls:?}"
+    );
+    check_actions(&calls);
+}
