@@ -15,8 +15,7 @@ use crate::inventory::Inventory;
 use crate::record::{Event, Record, Timestamp};
 use crate::{posture, Config};
 
-/// Seconds in a day.
-pub const DAY: i64 = 86_400;
+pub use crate::posture::DAY;
 /// CloudTrail `LookupEvents` keeps 90 days.
 pub const MAX_LOOKBACK_DAYS: u32 = 90;
 /// IAM, STS and sign-in events are delivered to this region.
