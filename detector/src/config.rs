@@ -320,9 +320,10 @@ impl Config {
         }
     }
 
-    /// The guard's own resource named by `name_or_arn`, if it is one: a
-    /// configured entry equal to it, or whose last ARN part (after `:` or `/`)
-    /// equals it, or equal to its last part.
+    /// The guard's own resource named by `name_or_arn`, if it is one. An ARN
+    /// entry (`*` globs allowed) matches an ARN whole; a bare name (globs
+    /// allowed) matches the last part (after `:` or `/`) of a name or ARN;
+    /// a bare name given is matched against the last part of plain ARN entries.
     pub fn guard_self_match(&self, name_or_arn: &str) -> Option<&str> {
         if name_or_arn.is_empty() {
             return None;
@@ -332,9 +333,14 @@ impl Config {
             tail.rsplit('/').next().unwrap_or(tail).to_owned()
         };
         let given = short(name_or_arn);
+        let given_is_arn = name_or_arn.starts_with("arn:");
         self.guard_self
             .iter()
-            .find(|n| *n == name_or_arn || short(n) == given)
+            .find(|n| match (n.starts_with("arn:"), given_is_arn) {
+                (true, true) => glob_match(n, name_or_arn),
+                (true, false) => !n.contains('*') && short(n) == given,
+                (false, _) => *n == name_or_arn || glob_match(n, &given),
+            })
             .map(String::as_str)
     }
 

@@ -6,7 +6,7 @@
 use crate::backend::{Backend, BackendError};
 use crate::dynamo::{DynamoState, Table};
 use crate::settings::{ConfigSource, Settings};
-use crate::trigger::S3Object;
+use crate::trigger::{S3Object, SqsMessage};
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::{BehaviorVersion, Region};
 use trailguard::aws::guard::{quarantine, QuarantineRequest};
@@ -25,6 +25,8 @@ pub struct AwsBackend {
     pub cfg: Config,
     /// The function's own identity (the guard never acts against it).
     pub who: Identity,
+    /// The dead-letter queue (client and URL), when configured.
+    pub dlq: Option<(aws_sdk_sqs::Client, String)>,
 }
 
 /// Why the function could not start.
@@ -109,6 +111,13 @@ impl AwsBackend {
             .collect();
         let ddb = aws_sdk_dynamodb::Client::from_conf(ddb.build());
         let table = Table::new(ddb, settings.table.clone(), windows);
+        let dlq = settings.dead_letters.as_ref().map(|d| {
+            let b = aws_sdk_sqs::config::Builder::from(&sdk).interceptor(aws.counter().clone());
+            (
+                aws_sdk_sqs::Client::from_conf(b.build()),
+                d.queue_url.clone(),
+            )
+        });
         Ok(AwsBackend {
             aws,
             table,
@@ -116,6 +125,7 @@ impl AwsBackend {
             topic_arn: settings.topic_arn.clone(),
             cfg,
             who,
+            dlq,
         })
     }
 }
@@ -229,4 +239,55 @@ impl Backend for AwsBackend {
         task.await
             .map_err(|e| BackendError(format!("posture scan: {e}")))
     }
+
+    async fn dead_letter(&self, msg: &SqsMessage, reason: &str) -> Result<(), BackendError> {
+        let Some((sqs, url)) = &self.dlq else {
+            return Err(BackendError("no dead-letter queue configured".into()));
+        };
+        let mut send = sqs.send_message().queue_url(url).message_body(&msg.body);
+        for (name, value) in dead_letter_attributes(msg, reason) {
+            let v = aws_sdk_sqs::types::MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value(value)
+                .build()
+                .map_err(|e| BackendError(format!("DLQ attribute {name}: {e}")))?;
+            send = send.message_attributes(name, v);
+        }
+        send.send().await.map(|_| ()).map_err(|e| {
+            BackendError(format!(
+                "sqs:SendMessage {url}: {}",
+                aws_sdk_sqs::error::DisplayErrorContext(e)
+            ))
+        })
+    }
+}
+
+/// Longest reason kept in a dead letter's attributes (characters).
+const REASON_MAX: usize = 2000;
+
+/// The attributes a dead letter carries: why it failed, and where it came from.
+pub fn dead_letter_attributes(msg: &SqsMessage, reason: &str) -> Vec<(&'static str, String)> {
+    let mut reason: String = reason.chars().take(REASON_MAX).collect();
+    if reason.trim().is_empty() {
+        reason = "unknown".into();
+    }
+    let mut out = vec![
+        ("trailguard-reason", reason),
+        ("trailguard-receive-count", msg.receive_count.to_string()),
+        ("trailguard-failed-at", rfc3339(now())),
+    ];
+    // SQS refuses empty attribute values.
+    for (k, v) in [
+        ("trailguard-message-id", &msg.id),
+        ("trailguard-source-queue", &msg.queue_arn),
+    ] {
+        if !v.is_empty() {
+            out.push((k, v.clone()));
+        }
+    }
+    out
+}
+
+fn rfc3339(t: Timestamp) -> String {
+    chrono::DateTime::from_timestamp(t, 0).map_or_else(|| t.to_string(), |d| d.to_rfc3339())
 }

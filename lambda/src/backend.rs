@@ -3,7 +3,7 @@
 //! the posture scan. [`crate::aws_backend::AwsBackend`] is the real one
 //! (DynamoDB, SNS, S3, IAM/EC2); [`MemoryBackend`] serves the in-process tests.
 
-use crate::trigger::S3Object;
+use crate::trigger::{S3Object, SqsMessage};
 use std::future::Future;
 use std::sync::Mutex;
 use trailguard::engine::{MemoryStore, StateStore};
@@ -43,6 +43,13 @@ pub trait Backend: Send + Sync {
     fn fetch(&self, obj: &S3Object) -> impl Future<Output = Result<Vec<u8>, BackendError>> + Send;
     /// Runs the posture scan.
     fn posture(&self) -> impl Future<Output = Result<Vec<Finding>, BackendError>> + Send;
+    /// Sends a message that failed on its last delivery to the dead-letter
+    /// queue, its reason as message attributes.
+    fn dead_letter(
+        &self,
+        msg: &SqsMessage,
+        reason: &str,
+    ) -> impl Future<Output = Result<(), BackendError>> + Send;
 }
 
 /// Everything in memory; records what the handler did.
@@ -57,6 +64,10 @@ pub struct MemoryBackend {
     pub posture_findings: Mutex<Vec<Finding>>,
     /// Subjects containing this fail to publish (error tests).
     pub fail_publish_containing: Mutex<Option<String>>,
+    /// (message id, body, reason) per dead letter.
+    pub dead_letters: Mutex<Vec<(String, String, String)>>,
+    /// The DLQ refuses messages (error tests).
+    pub fail_dead_letter: Mutex<bool>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -107,5 +118,13 @@ impl Backend for MemoryBackend {
 
     async fn posture(&self) -> Result<Vec<Finding>, BackendError> {
         Ok(lock(&self.posture_findings).clone())
+    }
+
+    async fn dead_letter(&self, msg: &SqsMessage, reason: &str) -> Result<(), BackendError> {
+        if *lock(&self.fail_dead_letter) {
+            return Err(BackendError("sqs:SendMessage to the DLQ failed".into()));
+        }
+        lock(&self.dead_letters).push((msg.id.clone(), msg.body.clone(), reason.to_owned()));
+        Ok(())
     }
 }

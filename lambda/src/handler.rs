@@ -2,8 +2,10 @@
 //! backend. Every invocation shape ends in [`Handler::document`] (records to
 //! findings) and [`Handler::act`] (one finding: claim, quarantine, alert).
 //! A failure on one event or message never stops the others: SQS messages
-//! that failed are reported in `batchItemFailures` (SQS retries them, then
-//! moves them to the DLQ); other shapes return an error after doing the rest.
+//! that failed are reported in `batchItemFailures` (SQS retries them); on its
+//! last delivery a failing message is sent to the dead-letter queue with the
+//! reason as message attributes (else SQS's redrive moves it there without
+//! one); other shapes return an error after doing the rest.
 
 use crate::alert::{self, Action};
 use crate::backend::{Backend, BackendError};
@@ -65,6 +67,8 @@ pub struct Handler<B> {
     pub engine: Engine,
     pub mode: Mode,
     pub backend: B,
+    /// The source queue's `maxReceiveCount` when the backend has a DLQ.
+    pub max_receive: Option<u32>,
 }
 
 impl<B: Backend> Handler<B> {
@@ -73,16 +77,27 @@ impl<B: Backend> Handler<B> {
             engine,
             mode,
             backend,
+            max_receive: None,
         }
+    }
+
+    /// A message failing on delivery `max_receive` goes to the backend's DLQ
+    /// with its reason.
+    pub fn with_dead_letters(mut self, max_receive: u32) -> Handler<B> {
+        self.max_receive = Some(max_receive);
+        self
     }
 
     /// One Lambda invocation (the runtime's entry point).
     pub async fn invoke(&self, ev: LambdaEvent<Value>) -> Result<Value, HandlerError> {
+        let started = std::time::Instant::now();
         let out = self.handle(&ev.payload).await;
+        let handle_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let id = &ev.context.request_id;
         match &out {
-            Ok(_) => tracing::info!(request_id = %ev.context.request_id, "invocation done"),
+            Ok(_) => tracing::info!(request_id = %id, handle_ms, "invocation done"),
             Err(e) => {
-                tracing::error!(request_id = %ev.context.request_id, reason = %e, "invocation failed")
+                tracing::error!(request_id = %id, handle_ms, reason = %e, "invocation failed")
             }
         }
         out
@@ -107,15 +122,22 @@ impl<B: Backend> Handler<B> {
         }
     }
 
-    /// An SQS batch: each message on its own; the failed ones are reported.
+    /// An SQS batch: each message on its own; the failed ones are reported,
+    /// except those handed to the DLQ on their last delivery.
     async fn sqs(&self, messages: &[trigger::SqsMessage]) -> Value {
         let mut failures = Vec::new();
         let mut total = Report::default();
+        let mut dead = 0;
         for m in messages {
             match self.message(&m.body).await {
                 Ok(r) => total.add(r),
                 Err(e) => {
-                    tracing::error!(message_id = %m.id, reason = %e, "SQS message failed; SQS retries it, then moves it to the DLQ");
+                    let reason = e.to_string();
+                    if self.last_delivery(m) && self.dead_letter(m, &reason).await {
+                        dead += 1;
+                        continue;
+                    }
+                    tracing::error!(message_id = %m.id, receive_count = m.receive_count, reason = %reason, "SQS message failed; SQS delivers it again");
                     failures.push(json!({"itemIdentifier": m.id}));
                 }
             }
@@ -123,11 +145,31 @@ impl<B: Backend> Handler<B> {
         tracing::info!(
             messages = messages.len(),
             failed = failures.len(),
+            dead_lettered = dead,
             findings = total.findings,
             alerts = total.alerts,
             "SQS batch done"
         );
         json!({"batchItemFailures": failures})
+    }
+
+    fn last_delivery(&self, m: &trigger::SqsMessage) -> bool {
+        self.max_receive.is_some_and(|max| m.receive_count >= max)
+    }
+
+    /// Hands a message to the DLQ with its reason: true when it is there (the
+    /// batch then reports it done, so SQS deletes it from the source queue).
+    async fn dead_letter(&self, m: &trigger::SqsMessage, reason: &str) -> bool {
+        match self.backend.dead_letter(m, reason).await {
+            Ok(()) => {
+                tracing::error!(message_id = %m.id, receive_count = m.receive_count, reason = %reason, "SQS message failed on its last delivery; sent to the DLQ with the reason");
+                true
+            }
+            Err(e) => {
+                tracing::error!(message_id = %m.id, reason = %reason, dlq_error = %e, "could not send the failed message to the DLQ; SQS's redrive moves it there");
+                false
+            }
+        }
     }
 
     /// One SQS body: an EventBridge event, or an S3 notification.

@@ -163,6 +163,61 @@ async fn sqs_message_whose_alert_fails_is_retried_and_alerts_then() {
     assert!(subjects(&h).iter().any(|s| s.contains("mallory")));
 }
 
+/// The batch with the poison message on delivery `count`.
+fn poison_on_delivery(count: u32) -> Value {
+    let mut b = fixture("sqs-batch.json");
+    for r in b["Records"].as_array_mut().unwrap() {
+        r["attributes"]["ApproximateReceiveCount"] = json!(count.to_string());
+    }
+    b
+}
+
+#[tokio::test]
+async fn failing_message_goes_to_the_dlq_with_its_reason_on_its_last_delivery() {
+    let h = handler(Mode::Detect).with_dead_letters(3);
+    // Deliveries 1 and 2: reported failed, SQS delivers it again.
+    for n in [1, 2] {
+        let r = invoke(&h, poison_on_delivery(n)).await.unwrap();
+        assert_eq!(
+            r,
+            json!({"batchItemFailures": [{"itemIdentifier": "msg-poison"}]})
+        );
+        assert!(h.backend.dead_letters.lock().unwrap().is_empty());
+    }
+    // Delivery 3 (maxReceiveCount): in the DLQ with the reason, done for SQS.
+    let r = invoke(&h, poison_on_delivery(3)).await.unwrap();
+    assert_eq!(r, json!({"batchItemFailures": []}));
+    let dead = h.backend.dead_letters.lock().unwrap().clone();
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    let (id, body, reason) = &dead[0];
+    assert_eq!(id, "msg-poison");
+    let original = &fixture("sqs-batch.json")["Records"][2]["body"];
+    assert_eq!(
+        Some(body.as_str()),
+        original.as_str(),
+        "the body is kept as is"
+    );
+    assert!(reason.contains("not JSON"), "{reason}");
+    // The good messages of those batches alerted once.
+    assert!(subjects(&h).iter().any(|s| s.contains("mallory")));
+}
+
+#[tokio::test]
+async fn a_refused_dead_letter_is_left_to_the_redrive_policy() {
+    let h = handler(Mode::Detect).with_dead_letters(3);
+    *h.backend.fail_dead_letter.lock().unwrap() = true;
+    let r = invoke(&h, poison_on_delivery(3)).await.unwrap();
+    assert_eq!(
+        r,
+        json!({"batchItemFailures": [{"itemIdentifier": "msg-poison"}]})
+    );
+    // Without a DLQ configured, the count does not matter.
+    let h = handler(Mode::Detect);
+    let r = invoke(&h, poison_on_delivery(9)).await.unwrap();
+    assert_eq!(r["batchItemFailures"].as_array().unwrap().len(), 1, "{r}");
+    assert!(h.backend.dead_letters.lock().unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn s3_notification_reads_the_whole_log_file() {
     let h = handler(Mode::Detect);

@@ -22,7 +22,11 @@ async fn main() -> Result<(), Error> {
         .filter(|u| !u.is_empty());
     let backend = AwsBackend::init(&settings, endpoint.as_deref()).await?;
     let engine = trailguard::Engine::new(backend.cfg.clone());
-    let handler = Arc::new(Handler::new(engine, settings.mode, backend));
+    let mut handler = Handler::new(engine, settings.mode, backend);
+    if let Some(d) = &settings.dead_letters {
+        handler = handler.with_dead_letters(d.max_receive);
+    }
+    let handler = Arc::new(handler);
     tracing::info!(
         mode = settings.mode.as_str(),
         rules = handler.engine.rule_count(),

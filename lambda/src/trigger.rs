@@ -19,11 +19,14 @@ pub struct S3Object {
     pub key: String,
 }
 
-/// One SQS message: its id (for `batchItemFailures`) and body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One SQS message: its id (for `batchItemFailures`), body, how many times
+/// SQS has delivered it (`ApproximateReceiveCount`, 0 when absent) and its queue.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SqsMessage {
     pub id: String,
     pub body: String,
+    pub receive_count: u32,
+    pub queue_arn: String,
 }
 
 /// The shape of an invocation.
@@ -71,9 +74,19 @@ pub fn classify(v: &Value) -> Trigger {
 
 fn sqs_message(r: &Value) -> SqsMessage {
     let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    let receive_count = r
+        .pointer("/attributes/ApproximateReceiveCount")
+        .and_then(|c| match c {
+            Value::String(s) => s.trim().parse().ok(),
+            Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+            _ => None,
+        })
+        .unwrap_or(0);
     SqsMessage {
         id: s("messageId"),
         body: s("body"),
+        receive_count,
+        queue_arn: s("eventSourceARN"),
     }
 }
 
@@ -135,13 +148,27 @@ mod tests {
         assert_eq!(classify(&eb), Trigger::CloudTrail);
         let sched = json!({"detail-type": "Scheduled Event", "source": "aws.events"});
         assert_eq!(classify(&sched), Trigger::Scheduled);
-        let sqs = json!({"Records": [{"messageId": "m1", "body": "{}", "eventSource": "aws:sqs"}]});
+        let sqs = json!({"Records": [
+            {"messageId": "m1", "body": "{}", "eventSource": "aws:sqs",
+             "eventSourceARN": "arn:aws:sqs:us-east-1:1:q",
+             "attributes": {"ApproximateReceiveCount": "3"}},
+            {"messageId": "m2", "body": "{}", "eventSource": "aws:sqs",
+             "attributes": {"ApproximateReceiveCount": "many"}}]});
         assert_eq!(
             classify(&sqs),
-            Trigger::Sqs(vec![SqsMessage {
-                id: "m1".into(),
-                body: "{}".into()
-            }])
+            Trigger::Sqs(vec![
+                SqsMessage {
+                    id: "m1".into(),
+                    body: "{}".into(),
+                    receive_count: 3,
+                    queue_arn: "arn:aws:sqs:us-east-1:1:q".into(),
+                },
+                SqsMessage {
+                    id: "m2".into(),
+                    body: "{}".into(),
+                    ..SqsMessage::default()
+                }
+            ])
         );
         let s3 = json!({"Records": [
             {"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",

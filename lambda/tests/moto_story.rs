@@ -14,7 +14,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use trailguard::Engine;
 use trailguard_lambda::aws_backend::AwsBackend;
-use trailguard_lambda::settings::{ConfigSource, Mode, Settings};
+use trailguard_lambda::settings::{ConfigSource, DeadLetters, Mode, Settings};
 use trailguard_lambda::Handler;
 
 async fn handler(w: &World, mode: Mode, table_name: &str) -> Handler<AwsBackend> {
@@ -25,6 +25,7 @@ async fn handler(w: &World, mode: Mode, table_name: &str) -> Handler<AwsBackend>
         table: table_name.into(),
         topic_arn: w.topic.clone(),
         self_names: vec!["trailguard-state".into()],
+        dead_letters: None,
     };
     let backend = AwsBackend::init(&settings, Some(&w.moto.endpoint))
         .await
@@ -131,17 +132,31 @@ async fn s3_log_file_and_sqs_batch_with_config_from_ssm() {
         .await
         .unwrap();
     table(&w, "tg-s3").await;
+    let sqs = aws_sdk_sqs::Client::new(&w.sdk);
+    let dlq = sqs
+        .create_queue()
+        .queue_name("tg-dead-letters")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
     let settings = Settings {
         mode: Mode::Guard,
         config: ConfigSource::Ssm("/trailguard/config".into()),
         table: "tg-s3".into(),
         topic_arn: w.topic.clone(),
         self_names: vec![],
+        dead_letters: Some(DeadLetters {
+            queue_url: dlq.clone(),
+            max_receive: 5,
+        }),
     };
     let backend = AwsBackend::init(&settings, Some(&w.moto.endpoint))
         .await
         .unwrap();
-    let h = Handler::new(Engine::new(backend.cfg.clone()), Mode::Guard, backend);
+    let h =
+        Handler::new(Engine::new(backend.cfg.clone()), Mode::Guard, backend).with_dead_letters(5);
 
     // The story as one gzipped CloudTrail log file in S3.
     let records: Vec<Value> = story("sam", "backup4", "dddd0004-")
@@ -188,10 +203,37 @@ async fn s3_log_file_and_sqs_batch_with_config_from_ssm() {
         serde_json::json!({"batchItemFailures": [{"itemIdentifier": "poison"}]})
     );
     assert!(drain(&w).await.is_empty());
+
+    // Its last delivery: the DLQ gets it, with the reason as an attribute.
+    let last = serde_json::json!({"Records": [{"messageId": "poison", "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:tg-events",
+        "attributes": {"ApproximateReceiveCount": "5"}, "body": "{"}]});
+    let r = h.handle(&last).await.unwrap();
+    assert_eq!(r, serde_json::json!({"batchItemFailures": []}));
+    let got = sqs
+        .receive_message()
+        .queue_url(&dlq)
+        .message_attribute_names("All")
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].body(), Some("{"));
+    let attrs = got[0].message_attributes().cloned().unwrap_or_default();
+    let attr = |k: &str| attrs.get(k).and_then(|v| v.string_value()).unwrap_or("");
+    assert!(attr("trailguard-reason").contains("not JSON"), "{attrs:?}");
+    assert_eq!(attr("trailguard-message-id"), "poison");
+    assert_eq!(attr("trailguard-receive-count"), "5");
+    assert!(attr("trailguard-source-queue").ends_with(":tg-events"));
+
     let calls: BTreeSet<String> = ops(&h);
     eprintln!("AWS calls made: {calls:?}");
     assert!(
-        calls.contains("S3:GetObject") && calls.contains("SSM:GetParameter"),
+        calls.contains("S3:GetObject")
+            && calls.contains("SSM:GetParameter")
+            && calls.contains("SQS:SendMessage"),
         "{calls:?}"
     );
     check_actions(&calls);

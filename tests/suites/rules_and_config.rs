@@ -2,6 +2,7 @@
 //! configuration parsing, and configuration overrides seen in findings.
 
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use trailguard_e2e::records::mixed;
 use trailguard_e2e::*;
@@ -335,5 +336,71 @@ fn config_overrides_change_findings() {
     assert!(
         !root.is_empty() && root.iter().all(|f| s(f, "response") == "alert"),
         "root is never quarantined"
+    );
+}
+
+// ---- the Terraform module's event list ----
+
+/// `terraform/events.json` (what the EventBridge rules deliver to the
+/// Lambda) names exactly the events each rule of the catalogue reads: a rule
+/// with `events` gets those names, one reading every record gets classes,
+/// and the self-protection list is `guard-self-tampered`'s.
+#[test]
+fn terraform_event_list_matches_the_rule_catalogue() {
+    let out = run(&["rules", "list", "--format", "json"], None);
+    assert_exit(&out, 0, "rules list --format json");
+    let text = std::fs::read_to_string(root().join("terraform/events.json")).unwrap();
+    let events: Value = serde_json::from_str(&text).unwrap();
+    let names = |v: &Value| -> BTreeSet<String> {
+        let by_source = v.as_object().cloned().unwrap_or_default();
+        by_source
+            .values()
+            .flat_map(|ns| string_array(Some(ns)).unwrap_or_default())
+            .map(str::to_owned)
+            .collect()
+    };
+    let listed = events["rules"].as_object().unwrap();
+    let mut seen = BTreeSet::new();
+    for m in json_lines(&out) {
+        let (id, kind) = (s(&m, "id"), s(&m, "kind"));
+        let reads: BTreeSet<String> = string_array(m.get("events"))
+            .unwrap_or_default()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        if kind == "posture" {
+            assert!(
+                !listed.contains_key(id),
+                "{id}: posture rules read no events"
+            );
+            continue;
+        }
+        seen.insert(id.to_owned());
+        if id == "guard-self-tampered" {
+            let own = names(&events["self_protection"]["events"]);
+            assert_eq!(reads, own, "{id} vs events.json self_protection");
+            continue;
+        }
+        let spec = listed
+            .get(id)
+            .unwrap_or_else(|| panic!("{id} missing from terraform/events.json"));
+        if reads.is_empty() {
+            let classes = string_array(spec.get("every_record")).unwrap_or_default();
+            assert!(
+                !classes.is_empty(),
+                "{id} reads every record: needs classes"
+            );
+        } else {
+            assert_eq!(
+                names(&spec["events"]),
+                reads,
+                "{id}: events.json vs the rule"
+            );
+        }
+    }
+    let extra: Vec<&String> = listed.keys().filter(|k| !seen.contains(*k)).collect();
+    assert!(
+        extra.is_empty(),
+        "events.json lists unknown rules: {extra:?}"
     );
 }

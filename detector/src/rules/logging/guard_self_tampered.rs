@@ -3,7 +3,9 @@
 //! `[guard] self` (the Lambda adds `TRAILGUARD_SELF`). An intruder who knows
 //! the guard is there disables it first; a legitimate deployment runs as
 //! trusted automation inside a change window, which the engine already
-//! leaves alone.
+//! leaves alone; the same pipeline outside its window is alerted on, not
+//! quarantined (the default for everyone else). A refused attempt (the
+//! SCP of `terraform/README.md` at work) is a high-severity alert.
 //!
 //! Fixtures: `fixtures/rules/guard-self-tampered/` (positive: the guard's
 //! EventBridge rule disabled, its function's code replaced, its topic's
@@ -24,8 +26,8 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Critical,
     mitre: &["T1562.001"],
     description: "A write call changed or removed part of trailguard's own deployment (its Lambda \
-                  function, execution role, EventBridge rules, queue, state table, alert topic, key \
-                  or configuration parameter, as listed in [guard] self). Disabling the detector is \
+                  function, execution role, EventBridge rules, queues, state table, alert topic, key, \
+                  log group or configuration parameter, as listed in [guard] self). Disabling the detector is \
                   an intruder's first move; a planned deployment runs as trusted automation inside a \
                   change window.",
     remediation: "Confirm the change with the guard's owners. If nobody deployed it, quarantine the \
@@ -33,49 +35,82 @@ static META: RuleMeta = RuleMeta {
                   did while it was impaired.",
     response: Response::Quarantine,
     kind: RuleKind::Event,
+    // Exactly the names of terraform/events.json `self_protection` (tested):
+    // Lambda's carry API versions; IAM role, EventBridge, SQS, DynamoDB,
+    // SNS, KMS, CloudWatch Logs and SSM calls on the guard's resources.
     events: &[
-        // Lambda (CloudTrail names carry the API version).
-        "UpdateFunctionCode20150331v2",
-        "UpdateFunctionConfiguration20150331v2",
-        "DeleteFunction20150331",
-        "AddPermission20150331v2",
-        "RemovePermission20150331v2",
-        "PutFunctionConcurrency20171031",
-        "DeleteEventSourceMapping20150331",
-        "UpdateEventSourceMapping20150331",
-        // IAM role.
-        "DeleteRole",
-        "PutRolePolicy",
-        "DeleteRolePolicy",
-        "AttachRolePolicy",
-        "DetachRolePolicy",
-        "UpdateAssumeRolePolicy",
-        "PutRolePermissionsBoundary",
-        // EventBridge.
-        "DisableRule",
-        "DeleteRule",
-        "PutRule",
-        "RemoveTargets",
-        "PutTargets",
-        // SQS, DynamoDB, SNS, KMS, SSM.
-        "DeleteQueue",
-        "PurgeQueue",
-        "SetQueueAttributes",
-        "DeleteTable",
-        "UpdateTable",
-        "UpdateTimeToLive",
-        "DeleteTopic",
-        "SetTopicAttributes",
-        "Unsubscribe",
         "AddPermission",
-        "RemovePermission",
+        "AddPermission20150331",
+        "AddPermission20150331v2",
+        "AssociateKmsKey",
+        "AttachRolePolicy",
+        "CreateEventSourceMapping",
+        "CreateEventSourceMapping20150331",
+        "DeleteEventSourceMapping",
+        "DeleteEventSourceMapping20150331",
+        "DeleteFunction",
+        "DeleteFunction20150331",
+        "DeleteFunctionConcurrency",
+        "DeleteFunctionConcurrency20171031",
+        "DeleteFunctionEventInvokeConfig",
+        "DeleteLogGroup",
+        "DeleteParameter",
+        "DeleteParameters",
+        "DeleteQueue",
+        "DeleteResourcePolicy",
+        "DeleteRetentionPolicy",
+        "DeleteRole",
+        "DeleteRolePermissionsBoundary",
+        "DeleteRolePolicy",
+        "DeleteRule",
+        "DeleteSubscriptionFilter",
+        "DeleteTable",
+        "DeleteTopic",
+        "DetachRolePolicy",
         "DisableKey",
-        "ScheduleKeyDeletion",
+        "DisableKeyRotation",
+        "DisableRule",
+        "DisassociateKmsKey",
+        "PurgeQueue",
+        "PutFunctionConcurrency",
+        "PutFunctionConcurrency20171031",
+        "PutFunctionEventInvokeConfig",
         "PutKeyPolicy",
         "PutParameter",
-        "DeleteParameter",
+        "PutPermission",
+        "PutResourcePolicy",
+        "PutRetentionPolicy",
+        "PutRolePermissionsBoundary",
+        "PutRolePolicy",
+        "PutRule",
+        "PutSubscriptionFilter",
+        "PutTargets",
+        "RemovePermission",
+        "RemovePermission20150331",
+        "RemovePermission20150331v2",
+        "RemoveTargets",
+        "ScheduleKeyDeletion",
+        "SetQueueAttributes",
+        "SetTopicAttributes",
+        "Subscribe",
+        "Unsubscribe",
+        "UpdateAssumeRolePolicy",
+        "UpdateContinuousBackups",
+        "UpdateEventSourceMapping",
+        "UpdateEventSourceMapping20150331",
+        "UpdateFunctionCode",
+        "UpdateFunctionCode20150331",
+        "UpdateFunctionCode20150331v2",
+        "UpdateFunctionConfiguration",
+        "UpdateFunctionConfiguration20150331",
+        "UpdateFunctionConfiguration20150331v2",
+        "UpdateFunctionEventInvokeConfig",
+        "UpdateRole",
+        "UpdateTable",
+        "UpdateTimeToLive",
     ],
-    about_failures: false,
+    // A refused attempt (the SCP in terraform/README.md) is reported too.
+    about_failures: true,
 };
 
 /// Every request field that names a guard resource in the calls above.
@@ -91,6 +126,8 @@ struct Req<'a> {
     #[serde(borrow, default)]
     rule: Option<Text<'a>>,
     #[serde(borrow, default)]
+    event_bus_name: Option<Text<'a>>,
+    #[serde(borrow, default)]
     queue_url: Option<Text<'a>>,
     #[serde(borrow, default)]
     table_name: Option<Text<'a>>,
@@ -100,6 +137,13 @@ struct Req<'a> {
     subscription_arn: Option<Text<'a>>,
     #[serde(borrow, default)]
     key_id: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    log_group_name: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    resource_arn: Option<Text<'a>>,
+    /// `ssm:DeleteParameters`.
+    #[serde(borrow, default)]
+    names: Option<Vec<Text<'a>>>,
 }
 
 /// Event source mappings are named by UUID in the request; the response names the function.
@@ -110,33 +154,119 @@ struct Resp<'a> {
     function_arn: Option<Text<'a>>,
 }
 
-/// The names or ARNs the call acts on.
+/// Where the call happened: the pieces of the ARNs it acts on.
+struct Place<'r> {
+    partition: &'static str,
+    region: &'r str,
+    account: &'r str,
+}
+
+impl Place<'_> {
+    /// `arn:P:SERVICE:REGION:ACCOUNT:RESOURCE` (IAM is global: no region).
+    fn arn(&self, service: &str, resource: &str) -> String {
+        let region = if service == "iam" { "" } else { self.region };
+        let (p, a) = (self.partition, self.account);
+        format!("arn:{p}:{service}:{region}:{a}:{resource}")
+    }
+}
+
+/// A function ARN without its `:VERSION` or `:ALIAS` qualifier.
+fn unqualified(n: String) -> String {
+    let parts: Vec<&str> = n.splitn(8, ':').collect();
+    if n.starts_with("arn:") && parts.len() == 8 {
+        return parts[..7].join(":");
+    }
+    n
+}
+
+fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// The ARNs (else the names) of what the call acts on: each request field
+/// turned into its service's ARN, so `[guard] self` globs like
+/// `arn:aws:sqs:*:ACCOUNT:trailguard-*` only ever match queues.
 fn subjects(r: &Record) -> Vec<String> {
     let req: Req = r.request().unwrap_or_default();
-    let mut out: Vec<String> = [
-        &req.function_name,
-        &req.role_name,
-        &req.name,
-        &req.rule,
-        &req.queue_url,
-        &req.table_name,
-        &req.topic_arn,
-        &req.key_id,
-    ]
-    .into_iter()
-    .flatten()
-    .map(|t| t.as_str().to_owned())
-    .collect();
-    // `arn:aws:sns:REGION:ACCT:TOPIC:SUBSCRIPTION-ID` -> the topic's ARN.
-    if let Some(s) = &req.subscription_arn {
-        if let Some((topic, _)) = s.as_str().rsplit_once(':') {
-            out.push(topic.to_owned());
+    let at = Place {
+        partition: partition(r.region()),
+        region: r.region(),
+        account: r.account(),
+    };
+    let text = |t: &Option<Text>| t.as_ref().map(|x| x.as_str().to_owned());
+    let mut out = Vec::new();
+    let mut add = |name: Option<String>, to_arn: &dyn Fn(&str) -> String| {
+        if let Some(n) = name.filter(|n| !n.is_empty()) {
+            let known = n.starts_with("arn:") || at.account.is_empty() || at.region.is_empty();
+            out.push(if known { n } else { to_arn(&n) });
         }
+    };
+    add(text(&req.function_name).map(unqualified), &|n| {
+        at.arn("lambda", &format!("function:{n}"))
+    });
+    add(text(&req.role_name), &|n| {
+        at.arn("iam", &format!("role/{n}"))
+    });
+    let bus = text(&req.event_bus_name).filter(|b| b != "default" && !b.starts_with("arn:"));
+    let rule = |n: &str| match &bus {
+        Some(b) => at.arn("events", &format!("rule/{b}/{n}")),
+        None => at.arn("events", &format!("rule/{n}")),
+    };
+    match r.source() {
+        "events.amazonaws.com" => add(text(&req.name), &rule),
+        "ssm.amazonaws.com" => add(text(&req.name), &|n| {
+            at.arn("ssm", &format!("parameter/{}", n.trim_start_matches('/')))
+        }),
+        _ => add(text(&req.name), &|n| n.to_owned()),
     }
-    if let Some(f) = r.response::<Resp>().and_then(|x| x.function_arn) {
-        out.push(f.as_str().to_owned());
+    add(text(&req.rule), &rule);
+    // https://sqs.REGION.amazonaws.com/ACCOUNT/NAME -> arn:P:sqs:REGION:ACCOUNT:NAME
+    add(text(&req.queue_url), &|u| {
+        let mut parts = u.trim_end_matches('/').rsplit('/');
+        match (parts.next(), parts.next()) {
+            (Some(name), Some(acct)) if acct.bytes().all(|b| b.is_ascii_digit()) => {
+                let p = at.partition;
+                format!("arn:{p}:sqs:{}:{acct}:{name}", at.region)
+            }
+            _ => u.to_owned(),
+        }
+    });
+    add(text(&req.table_name), &|n| {
+        at.arn("dynamodb", &format!("table/{n}"))
+    });
+    add(text(&req.resource_arn), &|n| n.to_owned());
+    add(text(&req.log_group_name), &|n| {
+        at.arn("logs", &format!("log-group:{n}"))
+    });
+    for n in req.names.iter().flatten() {
+        add(Some(n.as_str().to_owned()), &|n| {
+            at.arn("ssm", &format!("parameter/{}", n.trim_start_matches('/')))
+        });
     }
-    out.retain(|s| !s.is_empty());
+    add(text(&req.topic_arn), &|n| at.arn("sns", n));
+    // `arn:aws:sns:REGION:ACCT:TOPIC:SUBSCRIPTION-ID` -> the topic's ARN.
+    let topic = req
+        .subscription_arn
+        .as_ref()
+        .and_then(|s| s.as_str().rsplit_once(':').map(|(t, _)| t.to_owned()));
+    add(topic, &|n| n.to_owned());
+    add(text(&req.key_id), &|k| {
+        if k.starts_with("alias/") {
+            at.arn("kms", k)
+        } else {
+            at.arn("kms", &format!("key/{k}"))
+        }
+    });
+    add(
+        r.response::<Resp>().and_then(|x| text(&x.function_arn)),
+        &|n| n.to_owned(),
+    );
     out
 }
 
@@ -164,7 +294,37 @@ impl EventRule for Rule {
             service,
             r.name()
         );
-        out.push(Finding::for_event(&META, ev, vec![given], summary));
+        let mut f = Finding::for_event(&META, ev, vec![given], summary);
+        // The deploy pipeline outside its change window: very likely a late
+        // deployment, so an alert for a human rather than freezing the
+        // pipeline (a compromised pipeline still pages someone at once).
+        if !r.error_code().is_empty() {
+            // Refused (by the SCP or IAM): nothing changed, but someone tried.
+            f.severity = Severity::High;
+            f.response = Response::Alert;
+            f.summary = format!(
+                "{} tried {}:{} on {}, part of trailguard's own deployment, and was refused ({}); \
+                 find out who holds these credentials",
+                ev.actor().key(),
+                service,
+                r.name(),
+                f.resources.first().map_or("", String::as_str),
+                r.error_code()
+            );
+            out.push(f);
+            return;
+        }
+        let a = ev.actor();
+        let automation = [a.arn.as_deref(), a.session_arn.as_deref()]
+            .into_iter()
+            .flatten()
+            .any(|x| cfg.is_trusted_automation(x));
+        if automation {
+            f.response = Response::Alert;
+            f.summary
+                .push_str(" (trusted automation outside its change window: alert only)");
+        }
+        out.push(f);
     }
 }
 
@@ -199,5 +359,156 @@ mod tests {
         assert_eq!(c.guard_self_match("trailguard-other"), None);
         assert_eq!(c.guard_self_match(""), None);
         assert_eq!(cfg(&[]).guard_self_match("trailguard"), None);
+    }
+
+    #[test]
+    fn trusted_automation_outside_its_window_is_alerted_not_quarantined() {
+        let toml = r#"
+            [principals]
+            trusted_automation = ["arn:aws:iam::111122223333:role/deploy"]
+            [guard]
+            self = ["trailguard"]
+        "#;
+        let c = Config::parse(toml).unwrap();
+        let line = |arn: &str| {
+            format!(
+                r#"{{"eventSource":"lambda.amazonaws.com","eventName":"UpdateFunctionCode20150331v2",
+                "awsRegion":"us-east-1","recipientAccountId":"111122223333","eventID":"e1",
+                "eventTime":"2026-11-15T02:00:00Z","userIdentity":{{"type":"IAMUser","arn":"{arn}"}},
+                "requestParameters":{{"functionName":"trailguard"}}}}"#
+            )
+        };
+        let run = |arn: &str| {
+            let text = line(arn);
+            let rec: Record = serde_json::from_str(&text).unwrap();
+            let ev = Event::new(&rec, 1_763_172_000);
+            let mut out = Vec::new();
+            Rule.evaluate(&ev, &c, &mut out);
+            out.into_iter().map(|f| f.response).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            run("arn:aws:iam::111122223333:role/deploy"),
+            vec![Response::Alert]
+        );
+        assert_eq!(
+            run("arn:aws:iam::111122223333:user/eve"),
+            vec![Response::Quarantine]
+        );
+        // Refused by the SCP: a high alert, whoever tried.
+        let text = line("arn:aws:iam::111122223333:user/eve")
+            .replace("\"eventID\"", "\"errorCode\":\"AccessDenied\",\"eventID\"");
+        let rec: Record = serde_json::from_str(&text).unwrap();
+        let mut out = Vec::new();
+        Rule.evaluate(&Event::new(&rec, 1_763_172_000), &c, &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(
+            (out[0].severity, out[0].response),
+            (Severity::High, Response::Alert)
+        );
+        assert!(
+            out[0].summary.contains("refused (AccessDenied)"),
+            "{}",
+            out[0].summary
+        );
+    }
+
+    /// The Terraform module's `self_resources`: ARNs with globs, matched
+    /// only against resources of the same service.
+    #[test]
+    fn terraform_globs_match_by_service() {
+        let c = cfg(&[
+            "arn:aws:lambda:us-east-1:111122223333:function:trailguard",
+            "arn:aws:iam::111122223333:role/trailguard-forward-*",
+            "arn:aws:events:*:111122223333:rule/trailguard-*",
+            "arn:aws:sqs:*:111122223333:trailguard-*",
+            "arn:aws:ssm:us-east-1:111122223333:parameter/trailguard/config",
+            "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-0000-4000-8000-000000000001",
+        ]);
+        let hit = |source: &str, name: &str, region: &str, req: &str| {
+            let line = format!(
+                r#"{{"eventSource":"{source}","eventName":"{name}","awsRegion":"{region}",
+                "recipientAccountId":"111122223333","eventID":"e1","eventTime":"2026-11-15T02:00:00Z",
+                "userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/eve"}},
+                "requestParameters":{req}}}"#
+            );
+            let rec: Record = serde_json::from_str(&line).unwrap();
+            subjects(&rec)
+                .iter()
+                .find_map(|s| c.guard_self_match(s).map(str::to_owned))
+        };
+        let events = "events.amazonaws.com";
+        assert!(hit(
+            events,
+            "DisableRule",
+            "eu-west-1",
+            r#"{"name":"trailguard-forward"}"#
+        )
+        .is_some());
+        assert!(hit(
+            events,
+            "RemoveTargets",
+            "us-east-1",
+            r#"{"rule":"trailguard-iam"}"#
+        )
+        .is_some());
+        let other_bus = r#"{"name":"trailguard-x","eventBusName":"audit"}"#;
+        assert!(hit(events, "DisableRule", "us-east-1", other_bus).is_none());
+        let iam = "iam.amazonaws.com";
+        assert!(hit(
+            iam,
+            "PutRolePolicy",
+            "us-east-1",
+            r#"{"roleName":"trailguard-forward-eu-west-1"}"#
+        )
+        .is_some());
+        // A role that merely shares the prefix of the queues' glob.
+        assert!(hit(
+            iam,
+            "PutRolePolicy",
+            "us-east-1",
+            r#"{"roleName":"trailguard-admin"}"#
+        )
+        .is_none());
+        let q =
+            r#"{"queueUrl":"https://sqs.eu-west-1.amazonaws.com/111122223333/trailguard-events"}"#;
+        assert!(hit("sqs.amazonaws.com", "PurgeQueue", "eu-west-1", q).is_some());
+        let other_acct =
+            r#"{"queueUrl":"https://sqs.eu-west-1.amazonaws.com/444455556666/trailguard-events"}"#;
+        assert!(hit("sqs.amazonaws.com", "PurgeQueue", "eu-west-1", other_acct).is_none());
+        let ssm = "ssm.amazonaws.com";
+        assert!(hit(
+            ssm,
+            "PutParameter",
+            "us-east-1",
+            r#"{"name":"/trailguard/config"}"#
+        )
+        .is_some());
+        assert!(hit(
+            ssm,
+            "PutParameter",
+            "us-east-1",
+            r#"{"name":"/app/config"}"#
+        )
+        .is_none());
+        let key = r#"{"keyId":"0a1b2c3d-0000-4000-8000-000000000001"}"#;
+        assert!(hit("kms.amazonaws.com", "DisableKey", "us-east-1", key).is_some());
+        let lambda = "lambda.amazonaws.com";
+        assert!(hit(
+            lambda,
+            "UpdateFunctionCode20150331v2",
+            "us-east-1",
+            r#"{"functionName":"trailguard"}"#
+        )
+        .is_some());
+        assert!(hit(
+            lambda,
+            "UpdateFunctionCode20150331v2",
+            "eu-west-1",
+            r#"{"functionName":"trailguard"}"#
+        )
+        .is_none());
+        let qualified =
+            r#"{"functionName":"arn:aws:lambda:us-east-1:111122223333:function:trailguard:live"}"#;
+        assert!(hit(lambda, "AddPermission20150331v2", "us-east-1", qualified).is_some());
     }
 }
