@@ -5,7 +5,8 @@
 #   zip -p trailguard-lambda`, x86_64 here; the module defaults to arm64);
 # - cold-start initialisation of the function process (`init_ms` of its
 #   "trailguard-lambda ready" log line: environment, SDK config, clients,
-#   sts:GetCallerIdentity, engine);
+#   engine; the caller identity (sts:GetCallerIdentity) waits for the first
+#   quarantine);
 # - per-event handling time p50/p99 (`handle_ms` of its "invocation done" log
 #   lines) for non-matching events and a matching one (claim in DynamoDB +
 #   SNS publish against moto), sent one at a time through
@@ -28,6 +29,9 @@ case "$TARGET" in /*) ;; *) TARGET="$ROOT/$TARGET" ;; esac
 VENV="$ROOT/.venv/bin"
 MOTO="${TRAILGUARD_MOTO_SERVER:-$VENV/moto_server}"
 CARGO_LAMBDA="${TRAILGUARD_CARGO_LAMBDA:-$VENV/cargo-lambda}"
+# cargo lambda links with Zig (the `ziglang` package cargo-lambda brings into
+# the venv) against an old glibc, so the bootstrap runs on provided.al2023.
+export PATH="$VENV:$PATH"
 [ -x "$CARGO_LAMBDA" ] || { echo "cargo-lambda missing: run scripts/test.sh once (it makes .venv)" >&2; exit 2; }
 work="$(mktemp -d)"
 pids=()
@@ -45,6 +49,10 @@ if [ "$PROFILE" = release ]; then
   BIN="$work/bootstrap"
   chmod +x "$BIN"
   echo "== unzipped bootstrap: $(du -k "$BIN" | cut -f1) KB"
+  if command -v objdump >/dev/null; then
+    glibc="$(objdump -T "$BIN" | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -1)"
+    echo "== newest glibc symbol it needs: ${glibc:-none} (provided.al2023 has 2.34)"
+  fi
 else
   cargo build -q -p trailguard-lambda --bin trailguard-lambda || exit 2
   # With CARGO_BUILD_BUILD_DIR set, binaries land in the build dir; take the newest.

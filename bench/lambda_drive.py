@@ -122,7 +122,7 @@ def drive(port, log, pid, n):
               f"(round trip via the emulator p50 {pct(trips, .5):.2f} ms)")
     init = [l["fields"]["init_ms"] for l in log_lines(log)
             if "init_ms" in l.get("fields", {})]
-    print(f"function init (cold start: env, SDK config, clients, sts:GetCallerIdentity, "
+    print(f"function init (cold start: env, SDK config, clients, configuration, "
           f"engine): {init[0]:.1f} ms" if init else "function init: not logged")
     with open(f"/proc/{pid}/status") as f:
         hwm = next((l.split()[1] for l in f if l.startswith("VmHWM:")), "0")

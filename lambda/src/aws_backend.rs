@@ -23,8 +23,9 @@ pub struct AwsBackend {
     pub sns: aws_sdk_sns::Client,
     pub topic_arn: String,
     pub cfg: Config,
-    /// The function's own identity (the guard never acts against it).
-    pub who: Identity,
+    /// The function's own identity (the guard never acts against it), asked
+    /// of STS on first use: not on the cold-start path of every event.
+    who: tokio::sync::OnceCell<Identity>,
     /// The dead-letter queue (client and URL), when configured.
     pub dlq: Option<(aws_sdk_sqs::Client, String)>,
 }
@@ -83,8 +84,9 @@ pub async fn load_config(
 }
 
 impl AwsBackend {
-    /// Builds every client; reads the configuration (SSM) and the caller
-    /// identity. `endpoint_url`: an emulator (tests), else AWS.
+    /// Builds every client and reads the configuration (SSM); the caller
+    /// identity waits for the first quarantine or posture scan.
+    /// `endpoint_url`: an emulator (tests), else AWS.
     pub async fn init(
         settings: &Settings,
         endpoint_url: Option<&str>,
@@ -98,10 +100,6 @@ impl AwsBackend {
         .await;
         let mut cfg = load_config(&sdk, &aws, &settings.config).await?;
         cfg.extend_self(&settings.self_names);
-        let who = aws
-            .whoami()
-            .await
-            .map_err(|e| InitError(format!("who am I: {e}")))?;
         let ddb = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(aws.counter().clone());
         let sns = aws_sdk_sns::config::Builder::from(&sdk).interceptor(aws.counter().clone());
         let windows = Engine::new(cfg.clone())
@@ -124,9 +122,23 @@ impl AwsBackend {
             sns: aws_sdk_sns::Client::from_conf(sns.build()),
             topic_arn: settings.topic_arn.clone(),
             cfg,
-            who,
+            who: tokio::sync::OnceCell::new(),
             dlq,
         })
+    }
+}
+
+impl AwsBackend {
+    /// The function's own identity (`sts:GetCallerIdentity`, once).
+    pub async fn who(&self) -> Result<&Identity, String> {
+        self.who
+            .get_or_try_init(|| async {
+                self.aws
+                    .whoami()
+                    .await
+                    .map_err(|e| format!("who am I (sts:GetCallerIdentity): {e}"))
+            })
+            .await
     }
 }
 
@@ -174,7 +186,8 @@ impl Backend for AwsBackend {
             reason: format!("trailguard {}: {}", f.rule_id, f.summary),
             ..QuarantineRequest::default()
         };
-        match quarantine(&self.aws, &self.table, &self.cfg, &self.who, now(), &req).await {
+        let who = self.who().await?;
+        match quarantine(&self.aws, &self.table, &self.cfg, who, now(), &req).await {
             Ok(o) if o.nothing_to_do => Ok(format!(
                 "{target} was already quarantined (journal {})",
                 o.entry.id
@@ -216,7 +229,8 @@ impl Backend for AwsBackend {
     async fn posture(&self) -> Result<Vec<Finding>, BackendError> {
         // The inventory future is not `Send` (a borrow inside the IAM layer):
         // it runs on a blocking thread of the same runtime instead.
-        let (aws, who, cfg) = (self.aws.clone(), self.who.clone(), self.cfg.clone());
+        let who = self.who().await.map_err(BackendError)?.clone();
+        let (aws, cfg) = (self.aws.clone(), self.cfg.clone());
         let h = tokio::runtime::Handle::current();
         let task = tokio::task::spawn_blocking(move || {
             h.block_on(async move {

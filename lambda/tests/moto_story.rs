@@ -238,3 +238,30 @@ async fn s3_log_file_and_sqs_batch_with_config_from_ssm() {
     );
     check_actions(&calls);
 }
+
+/// The story's three events handled at the same time (three concurrent
+/// invocations sharing the table): each actor still gets exactly one
+/// backdoor alert (strongly consistent reads after each write, conditional
+/// claims).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_invocations_alert_once_per_actor() {
+    let w = world().await;
+    let iam = Iam::new(&w.sdk);
+    let h = std::sync::Arc::new(handler(&w, Mode::Detect, "tg-concurrent").await);
+    for (i, actor) in ["ana", "ben", "cy", "dee", "eli"].iter().enumerate() {
+        let new_user = format!("backup-{actor}");
+        seed_users(&iam, actor, &new_user).await;
+        let tasks: Vec<_> = story(actor, &new_user, &format!("{:04x}0005-", 0xa0 + i))
+            .into_iter()
+            .map(|ev| {
+                let h = std::sync::Arc::clone(&h);
+                tokio::spawn(async move { h.handle(&ev).await.map(|_| ()) })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let msgs = drain(&w).await;
+        assert_eq!(backdoor_messages(&msgs, actor), 1, "{actor}: {msgs:#?}");
+    }
+}

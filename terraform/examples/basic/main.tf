@@ -1,6 +1,6 @@
 # trailguard in detect mode: findings are e-mailed, nothing is changed.
 #
-#   cargo lambda build --release --output-format zip -p trailguard-lambda   # from the repository root
+#   cargo lambda build --release --arm64 --output-format zip -p trailguard-lambda   # from the repository root
 #   cd terraform/examples/basic
 #   terraform init && terraform apply -var alert_email=secops@example.com
 
