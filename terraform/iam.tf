@@ -84,10 +84,8 @@ locals {
     # Correlation state, event deduplication, quarantine journal.
     store = [
       "dynamodb:DeleteItem",
-      "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:Query",
-      "dynamodb:UpdateItem",
     ]
     alert       = ["sns:Publish"]
     config      = ["ssm:GetParameter"]
