@@ -107,81 +107,126 @@ fn terraform_globs_match_by_service() {
             .iter()
             .find_map(|s| c.guard_self_match(s).map(str::to_owned))
     };
-    let events = "events.amazonaws.com";
-    assert!(hit(
-        events,
-        "DisableRule",
-        "eu-west-1",
-        r#"{"name":"trailguard-forward"}"#
-    )
-    .is_some());
-    assert!(hit(
-        events,
-        "RemoveTargets",
-        "us-east-1",
-        r#"{"rule":"trailguard-iam"}"#
-    )
-    .is_some());
-    let other_bus = r#"{"name":"trailguard-x","eventBusName":"audit"}"#;
-    assert!(hit(events, "DisableRule", "us-east-1", other_bus).is_none());
-    let iam = "iam.amazonaws.com";
-    assert!(hit(
-        iam,
-        "PutRolePolicy",
-        "us-east-1",
-        r#"{"roleName":"trailguard-forward-eu-west-1"}"#
-    )
-    .is_some());
-    // A role that merely shares the prefix of the queues' glob.
-    assert!(hit(
-        iam,
-        "PutRolePolicy",
-        "us-east-1",
-        r#"{"roleName":"trailguard-admin"}"#
-    )
-    .is_none());
-    let q = r#"{"queueUrl":"https://sqs.eu-west-1.amazonaws.com/111122223333/trailguard-events"}"#;
-    assert!(hit("sqs.amazonaws.com", "PurgeQueue", "eu-west-1", q).is_some());
-    let other_acct =
-        r#"{"queueUrl":"https://sqs.eu-west-1.amazonaws.com/444455556666/trailguard-events"}"#;
-    assert!(hit("sqs.amazonaws.com", "PurgeQueue", "eu-west-1", other_acct).is_none());
-    let ssm = "ssm.amazonaws.com";
-    assert!(hit(
-        ssm,
-        "PutParameter",
-        "us-east-1",
-        r#"{"name":"/trailguard/config"}"#
-    )
-    .is_some());
-    assert!(hit(
-        ssm,
-        "PutParameter",
-        "us-east-1",
-        r#"{"name":"/app/config"}"#
-    )
-    .is_none());
-    let both = r#"{"names":["/app/config","/trailguard/config"]}"#;
-    assert!(hit(ssm, "DeleteParameters", "us-east-1", both).is_some());
-    let logs = r#"{"logGroupName":"/aws/lambda/trailguard"}"#;
-    assert!(hit("logs.amazonaws.com", "DeleteLogGroup", "us-east-1", logs).is_none());
-    let key = r#"{"keyId":"0a1b2c3d-0000-4000-8000-000000000001"}"#;
-    assert!(hit("kms.amazonaws.com", "DisableKey", "us-east-1", key).is_some());
-    let lambda = "lambda.amazonaws.com";
-    assert!(hit(
-        lambda,
-        "UpdateFunctionCode20150331v2",
-        "us-east-1",
-        r#"{"functionName":"trailguard"}"#
-    )
-    .is_some());
-    assert!(hit(
-        lambda,
-        "UpdateFunctionCode20150331v2",
-        "eu-west-1",
-        r#"{"functionName":"trailguard"}"#
-    )
-    .is_none());
-    let qualified =
-        r#"{"functionName":"arn:aws:lambda:us-east-1:111122223333:function:trailguard:live"}"#;
-    assert!(hit(lambda, "AddPermission20150331v2", "us-east-1", qualified).is_some());
+    let (ev, iam, sqs, ssm) = (
+        "events.amazonaws.com",
+        "iam.amazonaws.com",
+        "sqs.amazonaws.com",
+        "ssm.amazonaws.com",
+    );
+    let (lambda, code) = ("lambda.amazonaws.com", "UpdateFunctionCode20150331v2");
+    let queue = "https://sqs.eu-west-1.amazonaws.com/111122223333/trailguard-events";
+    let cases: &[(&str, &str, &str, String, bool)] = &[
+        (
+            ev,
+            "DisableRule",
+            "eu-west-1",
+            r#"{"name":"trailguard-forward"}"#.into(),
+            true,
+        ),
+        (
+            ev,
+            "RemoveTargets",
+            "us-east-1",
+            r#"{"rule":"trailguard-iam"}"#.into(),
+            true,
+        ),
+        // Another event bus: not the module's rules.
+        (
+            ev,
+            "DisableRule",
+            "us-east-1",
+            r#"{"name":"trailguard-x","eventBusName":"audit"}"#.into(),
+            false,
+        ),
+        (
+            iam,
+            "PutRolePolicy",
+            "us-east-1",
+            r#"{"roleName":"trailguard-forward-eu-west-1"}"#.into(),
+            true,
+        ),
+        // A role that merely shares the prefix of the queues' glob.
+        (
+            iam,
+            "PutRolePolicy",
+            "us-east-1",
+            r#"{"roleName":"trailguard-admin"}"#.into(),
+            false,
+        ),
+        (
+            sqs,
+            "PurgeQueue",
+            "eu-west-1",
+            format!(r#"{{"queueUrl":"{queue}"}}"#),
+            true,
+        ),
+        (
+            sqs,
+            "PurgeQueue",
+            "eu-west-1",
+            format!(
+                r#"{{"queueUrl":"{}"}}"#,
+                queue.replace("111122223333", "444455556666")
+            ),
+            false,
+        ),
+        (
+            ssm,
+            "PutParameter",
+            "us-east-1",
+            r#"{"name":"/trailguard/config"}"#.into(),
+            true,
+        ),
+        (
+            ssm,
+            "PutParameter",
+            "us-east-1",
+            r#"{"name":"/app/config"}"#.into(),
+            false,
+        ),
+        (
+            ssm,
+            "DeleteParameters",
+            "us-east-1",
+            r#"{"names":["/app/config","/trailguard/config"]}"#.into(),
+            true,
+        ),
+        (
+            "kms.amazonaws.com",
+            "DisableKey",
+            "us-east-1",
+            r#"{"keyId":"0a1b2c3d-0000-4000-8000-000000000001"}"#.into(),
+            true,
+        ),
+        (
+            lambda,
+            code,
+            "us-east-1",
+            r#"{"functionName":"trailguard"}"#.into(),
+            true,
+        ),
+        // The same name in another region is another function.
+        (
+            lambda,
+            code,
+            "eu-west-1",
+            r#"{"functionName":"trailguard"}"#.into(),
+            false,
+        ),
+        (
+            lambda,
+            "AddPermission20150331v2",
+            "us-east-1",
+            r#"{"functionName":"arn:aws:lambda:us-east-1:111122223333:function:trailguard:live"}"#
+                .into(),
+            true,
+        ),
+    ];
+    for (source, name, region, req, want) in cases {
+        assert_eq!(
+            hit(source, name, region, req).is_some(),
+            *want,
+            "{name} {req} in {region}"
+        );
+    }
 }
