@@ -3,7 +3,7 @@
 //! per cold start from one SDK configuration and counted by the library's
 //! call counter (`aws.calls()`).
 
-use crate::backend::{Backend, BackendError};
+use crate::backend::{now, Backend, BackendError, Claim, Lease};
 use crate::dynamo::{DynamoState, Table};
 use crate::settings::{ConfigSource, Settings};
 use crate::trigger::{S3Object, SqsMessage};
@@ -142,20 +142,29 @@ impl AwsBackend {
     }
 }
 
-/// Now, in Unix seconds.
-pub fn now() -> Timestamp {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as Timestamp)
-}
-
 impl Backend for AwsBackend {
-    fn with_state<R>(&self, f: impl FnOnce(&mut dyn StateStore) -> R) -> R {
-        f(&mut DynamoState::new(&self.table))
+    fn with_state<R>(
+        &self,
+        lease: Lease,
+        f: impl FnOnce(&mut dyn StateStore) -> R,
+    ) -> (R, Vec<Claim>) {
+        let mut store = DynamoState::new(&self.table, lease);
+        let r = f(&mut store);
+        (r, store.taken)
     }
 
-    async fn claim(&self, key: &str, until: Timestamp) -> Result<bool, BackendError> {
-        self.table.claim(key, 0, until).await.map_err(BackendError)
+    async fn claim(&self, key: &str, until: Timestamp, lease: Lease) -> Result<bool, BackendError> {
+        self.table
+            .claim(key, 0, until, lease)
+            .await
+            .map_err(BackendError)
+    }
+
+    async fn settle(&self, claims: &[Claim]) -> Result<(), BackendError> {
+        for c in claims {
+            self.table.settle(c).await.map_err(BackendError)?;
+        }
+        Ok(())
     }
 
     async fn unclaim(&self, key: &str) -> Result<(), BackendError> {

@@ -2,13 +2,68 @@
 //! state, once-only claims, alerts, the guard's quarantine, S3 objects and
 //! the posture scan. [`crate::aws_backend::AwsBackend`] is the real one
 //! (DynamoDB, SNS, S3, IAM/EC2); [`MemoryBackend`] serves the in-process tests.
+//!
+//! Claims are leased: a claim is *pending* until the work it guards is done
+//! and it is [settled](Backend::settle); a pending claim whose lease (the
+//! invocation's deadline) has passed can be taken again, so an invocation
+//! that crashed or timed out between claiming a finding and alerting it does
+//! not lose the finding: the redelivery re-claims it.
 
 use crate::trigger::{S3Object, SqsMessage};
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Mutex;
-use trailguard::engine::{MemoryStore, StateStore};
+use trailguard::engine::{Fact, MemoryStore, StateStore, StoreError};
 use trailguard::record::Timestamp;
 use trailguard::Finding;
+
+/// Now, in Unix seconds (wall clock: leases only, never rule time).
+pub fn now() -> Timestamp {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as Timestamp)
+}
+
+/// How long a claim taken by this invocation stays pending at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lease {
+    /// Wall-clock time the claim is taken at.
+    pub now: Timestamp,
+    /// After this, a pending claim can be taken again (the invocation's deadline).
+    pub until: Timestamp,
+}
+
+/// Longest Lambda invocation (seconds): the lease when no deadline is known.
+pub const MAX_INVOCATION_SECS: i64 = 900;
+
+impl Lease {
+    /// A lease ending at the invocation's deadline (milliseconds since the epoch).
+    pub fn to_deadline_ms(deadline_ms: u64) -> Lease {
+        let now = now();
+        let until = i64::try_from(deadline_ms / 1000).unwrap_or(i64::MAX);
+        Lease {
+            now,
+            until: until.clamp(now, now + MAX_INVOCATION_SECS) + 1,
+        }
+    }
+
+    /// The longest lease, from now.
+    pub fn longest() -> Lease {
+        let now = now();
+        Lease {
+            now,
+            until: now + MAX_INVOCATION_SECS,
+        }
+    }
+}
+
+/// A claim taken, to settle once its work is done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// The claim's full key (`corr#...` or `alert#...`).
+    pub key: String,
+    pub until: Timestamp,
+}
 
 /// A failed call to the outside world: the event is retried.
 #[derive(Debug, thiserror::Error)]
@@ -17,14 +72,23 @@ pub struct BackendError(pub String);
 
 /// The handler's outside world. Futures are `Send` (the Lambda runtime needs it).
 pub trait Backend: Send + Sync {
-    /// Runs `f` with the correlation store (synchronous, for the engine).
-    fn with_state<R>(&self, f: impl FnOnce(&mut dyn StateStore) -> R) -> R;
-    /// Claims `key` once: false when it is already claimed (a redelivery).
+    /// Runs `f` with the correlation store (synchronous, for the engine);
+    /// also returns the correlation claims it took (pending under `lease`).
+    fn with_state<R>(
+        &self,
+        lease: Lease,
+        f: impl FnOnce(&mut dyn StateStore) -> R,
+    ) -> (R, Vec<Claim>);
+    /// Claims `key` (pending under `lease`): false when a live claim holds it
+    /// (settled, or pending under a lease not yet over: a redelivery).
     fn claim(
         &self,
         key: &str,
         until: Timestamp,
+        lease: Lease,
     ) -> impl Future<Output = Result<bool, BackendError>> + Send;
+    /// Marks claims done: they hold until their `until`, whatever the lease.
+    fn settle(&self, claims: &[Claim]) -> impl Future<Output = Result<(), BackendError>> + Send;
     /// Drops a claim (the work it guarded failed and will be retried).
     fn unclaim(&self, key: &str) -> impl Future<Output = Result<(), BackendError>> + Send;
     /// Sends an alert.
@@ -56,7 +120,10 @@ pub trait Backend: Send + Sync {
 #[derive(Debug, Default)]
 pub struct MemoryBackend {
     pub state: Mutex<MemoryStore>,
-    pub claims: Mutex<Vec<String>>,
+    /// Every claim: key -> (until, pending lease end or `None` when settled).
+    pub claims: Mutex<ClaimBook>,
+    /// Exact facts stored (identity -> time), to tell a redelivery.
+    pub stored: Mutex<HashMap<String, Timestamp>>,
     /// (subject, body) per alert.
     pub published: Mutex<Vec<(String, String)>>,
     pub quarantined: Mutex<Vec<String>>,
@@ -74,22 +141,103 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-impl Backend for MemoryBackend {
-    fn with_state<R>(&self, f: impl FnOnce(&mut dyn StateStore) -> R) -> R {
-        f(&mut *lock(&self.state))
+/// Claims by key: (until, lease end while pending).
+pub type ClaimBook = HashMap<String, (Timestamp, Option<Timestamp>)>;
+
+/// Takes `key` in `book` with DynamoDB's condition: absent, ended (`until <
+/// at`) or pending under a lease that is over.
+pub fn take_claim(
+    book: &mut ClaimBook,
+    key: &str,
+    at: Timestamp,
+    until: Timestamp,
+    lease: Lease,
+) -> bool {
+    let free = match book.get(key) {
+        None => true,
+        Some(&(u, pending)) => u < at || pending.is_some_and(|l| l < lease.now),
+    };
+    if free {
+        book.insert(key.to_owned(), (until, Some(lease.until)));
+    }
+    free
+}
+
+/// The memory backend's correlation store: facts in a [`MemoryStore`],
+/// claims in the shared book, and (like the DynamoDB store) an exact
+/// redelivery of a stored fact is reported as new so its claim decides.
+struct LeasedMemory<'a> {
+    facts: &'a mut MemoryStore,
+    stored: &'a mut HashMap<String, Timestamp>,
+    book: &'a mut ClaimBook,
+    lease: Lease,
+    taken: Vec<Claim>,
+}
+
+impl StateStore for LeasedMemory<'_> {
+    fn put_fact(&mut self, fact: &Fact) -> Result<bool, StoreError> {
+        let fresh = self.facts.put_fact(fact)?;
+        let id = fact.identity();
+        let redelivery = !fresh && self.stored.get(&id) == Some(&fact.time);
+        if fresh {
+            self.stored.insert(id, fact.time);
+        }
+        Ok(fresh || redelivery)
     }
 
-    async fn claim(&self, key: &str, _until: Timestamp) -> Result<bool, BackendError> {
-        let mut c = lock(&self.claims);
-        if c.iter().any(|k| k == key) {
-            return Ok(false);
+    fn facts(
+        &mut self,
+        rule: &str,
+        group: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<&[Fact], StoreError> {
+        self.facts.facts(rule, group, from, to)
+    }
+
+    fn claim(&mut self, key: &str, at: Timestamp, until: Timestamp) -> Result<bool, StoreError> {
+        let key = format!("corr#{key}");
+        let ok = take_claim(self.book, &key, at, until, self.lease);
+        if ok {
+            self.taken.push(Claim { key, until });
         }
-        c.push(key.to_owned());
-        Ok(true)
+        Ok(ok)
+    }
+}
+
+impl Backend for MemoryBackend {
+    fn with_state<R>(
+        &self,
+        lease: Lease,
+        f: impl FnOnce(&mut dyn StateStore) -> R,
+    ) -> (R, Vec<Claim>) {
+        let (mut facts, mut stored, mut book) =
+            (lock(&self.state), lock(&self.stored), lock(&self.claims));
+        let mut store = LeasedMemory {
+            facts: &mut facts,
+            stored: &mut stored,
+            book: &mut book,
+            lease,
+            taken: Vec::new(),
+        };
+        let r = f(&mut store);
+        (r, store.taken)
+    }
+
+    async fn claim(&self, key: &str, until: Timestamp, lease: Lease) -> Result<bool, BackendError> {
+        Ok(take_claim(&mut lock(&self.claims), key, 0, until, lease))
+    }
+
+    async fn settle(&self, claims: &[Claim]) -> Result<(), BackendError> {
+        let mut book = lock(&self.claims);
+        for c in claims {
+            book.insert(c.key.clone(), (c.until, None));
+        }
+        Ok(())
     }
 
     async fn unclaim(&self, key: &str) -> Result<(), BackendError> {
-        lock(&self.claims).retain(|k| k != key);
+        lock(&self.claims).remove(key);
         Ok(())
     }
 

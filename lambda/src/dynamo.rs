@@ -5,10 +5,14 @@
 //! Items:
 //! - facts: `pk = fact#<rule>#<group>`, `sk = <time, 12 digits>#<event id>#<kind>#<target>`,
 //!   `fact` (JSON); written with `attribute_not_exists(pk)` so a redelivered
-//!   event's fact is not stored twice (and correlation does nothing more);
-//!   expires at time + the rule's window + a day.
-//! - claims: `pk = claim#<key>`, `sk = claim`, `until` (N); a claim is taken
-//!   when none exists or the existing one ended (conditional put).
+//!   event's fact is not stored twice; an exact redelivery is still reported
+//!   as new to the engine, whose claim then decides (so a finding whose
+//!   invocation died before alerting is found again); expires at time + the
+//!   rule's window + a day.
+//! - claims: `pk = claim#<key>`, `sk = claim`, `until` (N), `lease` (N, while
+//!   pending); a claim is taken when none exists, the existing one ended, or
+//!   it is pending under a lease that is over (conditional put); settling
+//!   rewrites it without `lease`.
 //! - journal entries: `pk = journal#<target>`, `sk = <entry id>`, `entry` (JSON).
 //!
 //! The engine is synchronous: [`DynamoState`] runs each call to completion
@@ -17,12 +21,14 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use trailguard::engine::{Fact, StateStore, StoreError};
 use trailguard::guard::journal::{Entry, JournalError, JournalStore};
 use trailguard::record::Timestamp;
+
+use crate::backend::{Claim, Lease};
 
 /// Extra life of every item past what it is needed for (clock skew, late events).
 pub const TTL_SLACK: i64 = 24 * 3600;
@@ -36,9 +42,9 @@ pub struct Table {
     pub name: String,
     /// Each correlation rule's window (seconds), for the facts' TTL.
     pub windows: HashMap<String, i64>,
-    /// Identities of facts known to be stored (this container put them or
-    /// was told they exist): a repeat costs no call. Bounded by [`SEEN_MAX`].
-    pub seen: Arc<Mutex<HashSet<String>>>,
+    /// Facts known to be stored (identity -> sort key; this container put
+    /// them or was told they exist): a repeat costs no call. Bounded by [`SEEN_MAX`].
+    pub seen: Arc<Mutex<HashMap<String, String>>>,
 }
 
 /// Fact identities remembered per container before the memory is reset.
@@ -78,20 +84,28 @@ impl Table {
         }
     }
 
-    fn remember(&self, identity: String) {
+    fn remember(&self, identity: String, sk: String) {
         if let Ok(mut seen) = self.seen.lock() {
             if seen.len() >= SEEN_MAX {
                 seen.clear();
             }
-            seen.insert(identity);
+            seen.insert(identity, sk);
         }
     }
 
-    /// Stores a fact unless already stored: false on a repeat.
+    /// Stores a fact unless already stored. False on a repeat of its
+    /// identity at another time (e.g. a daily fact); true when stored now or
+    /// when this exact fact was stored before (a redelivery: the claim decides).
     pub async fn put_fact(&self, f: &Fact) -> Result<bool, String> {
         let identity = f.identity();
-        if self.seen.lock().is_ok_and(|s| s.contains(&identity)) {
-            return Ok(false);
+        let sk = fact_sk(f);
+        if let Some(known) = self
+            .seen
+            .lock()
+            .ok()
+            .and_then(|s| s.get(&identity).cloned())
+        {
+            return Ok(known == sk);
         }
         let json = serde_json::to_string(f).map_err(|e| err("PutItem", e))?;
         let window = self.windows.get(&f.rule).copied().unwrap_or(0);
@@ -100,26 +114,25 @@ impl Table {
             .put_item()
             .table_name(&self.name)
             .item("pk", s(format!("fact#{}#{}", f.rule, f.group)))
-            .item("sk", s(fact_sk(f)))
+            .item("sk", s(sk.clone()))
             .item("fact", s(json))
             .item("expires_at", n(f.time + window + TTL_SLACK))
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
         match r {
-            Ok(_) => {
-                self.remember(identity);
-                Ok(true)
+            // The condition fails only on this very item: a redelivery.
+            Ok(_) => {}
+            Err(e) if is_condition_failed(&e) => {}
+            Err(e) => {
+                return Err(err(
+                    "PutItem",
+                    aws_sdk_dynamodb::error::DisplayErrorContext(e),
+                ))
             }
-            Err(e) if is_condition_failed(&e) => {
-                self.remember(identity);
-                Ok(false)
-            }
-            Err(e) => Err(err(
-                "PutItem",
-                aws_sdk_dynamodb::error::DisplayErrorContext(e),
-            )),
         }
+        self.remember(identity, sk);
+        Ok(true)
     }
 
     /// The facts of a group in `[from, to]`, oldest first.
@@ -164,8 +177,15 @@ impl Table {
         Ok(out)
     }
 
-    /// Takes `key` when no live claim holds it at `at`; the claim lives until `until`.
-    pub async fn claim(&self, key: &str, at: Timestamp, until: Timestamp) -> Result<bool, String> {
+    /// Takes `key` when no live claim holds it at `at` (or only a pending one
+    /// whose lease is over); the claim lives until `until`, pending until `lease.until`.
+    pub async fn claim(
+        &self,
+        key: &str,
+        at: Timestamp,
+        until: Timestamp,
+        lease: Lease,
+    ) -> Result<bool, String> {
         let r = self
             .client
             .put_item()
@@ -173,10 +193,13 @@ impl Table {
             .item("pk", s(format!("claim#{key}")))
             .item("sk", s("claim"))
             .item("until", n(until))
-            .item("expires_at", n(until + TTL_SLACK))
-            .condition_expression("attribute_not_exists(pk) OR #u < :at")
+            .item("lease", n(lease.until))
+            .item("expires_at", n(until.max(lease.until) + TTL_SLACK))
+            .condition_expression("attribute_not_exists(pk) OR #u < :at OR #l < :now")
             .expression_attribute_names("#u", "until")
+            .expression_attribute_names("#l", "lease")
             .expression_attribute_values(":at", n(at))
+            .expression_attribute_values(":now", n(lease.now))
             .send()
             .await;
         match r {
@@ -187,6 +210,21 @@ impl Table {
                 aws_sdk_dynamodb::error::DisplayErrorContext(e),
             )),
         }
+    }
+
+    /// Marks a claim done: it holds until its `until`, whatever happens.
+    pub async fn settle(&self, c: &Claim) -> Result<(), String> {
+        self.client
+            .put_item()
+            .table_name(&self.name)
+            .item("pk", s(format!("claim#{}", c.key)))
+            .item("sk", s("claim"))
+            .item("until", n(c.until))
+            .item("expires_at", n(c.until + TTL_SLACK))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| err("PutItem", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
     }
 
     /// Drops a claim.
@@ -227,17 +265,22 @@ fn block_on<F: Future>(f: F) -> Result<F::Output, StoreError> {
     Ok(tokio::task::block_in_place(|| h.block_on(f)))
 }
 
-/// The engine's state store over a [`Table`] (one per document).
+/// The engine's state store over a [`Table`] (one per document): the
+/// correlation claims it takes are pending under `lease` and listed in `taken`.
 pub struct DynamoState<'t> {
     pub table: &'t Table,
     page: Vec<Fact>,
+    lease: Lease,
+    pub taken: Vec<Claim>,
 }
 
 impl<'t> DynamoState<'t> {
-    pub fn new(table: &'t Table) -> DynamoState<'t> {
+    pub fn new(table: &'t Table, lease: Lease) -> DynamoState<'t> {
         DynamoState {
             table,
             page: Vec::new(),
+            lease,
+            taken: Vec::new(),
         }
     }
 }
@@ -259,7 +302,12 @@ impl StateStore for DynamoState<'_> {
     }
 
     fn claim(&mut self, key: &str, at: Timestamp, until: Timestamp) -> Result<bool, StoreError> {
-        block_on(self.table.claim(&format!("corr#{key}"), at, until))?.map_err(StoreError)
+        let key = format!("corr#{key}");
+        let ok = block_on(self.table.claim(&key, at, until, self.lease))?.map_err(StoreError)?;
+        if ok {
+            self.taken.push(Claim { key, until });
+        }
+        Ok(ok)
     }
 }
 
@@ -297,7 +345,7 @@ impl JournalStore for Table {
 
     async fn save(&self, entry: &Entry) -> Result<(), JournalError> {
         let json = serde_json::to_string(entry).map_err(|e| JournalError::Store(e.to_string()))?;
-        let now = crate::aws_backend::now();
+        let now = crate::backend::now();
         self.client
             .put_item()
             .table_name(&self.name)

@@ -8,7 +8,7 @@
 //! one); other shapes return an error after doing the rest.
 
 use crate::alert::{self, Action};
-use crate::backend::{Backend, BackendError};
+use crate::backend::{Backend, BackendError, Claim, Lease};
 use crate::settings::Mode;
 use crate::trigger::{self, S3Object, Trigger};
 use lambda_runtime::LambdaEvent;
@@ -91,7 +91,8 @@ impl<B: Backend> Handler<B> {
     /// One Lambda invocation (the runtime's entry point).
     pub async fn invoke(&self, ev: LambdaEvent<Value>) -> Result<Value, HandlerError> {
         let started = std::time::Instant::now();
-        let out = self.handle(&ev.payload).await;
+        let lease = Lease::to_deadline_ms(ev.context.deadline);
+        let out = self.handle_leased(&ev.payload, lease).await;
         let handle_ms = started.elapsed().as_secs_f64() * 1000.0;
         let id = &ev.context.request_id;
         match &out {
@@ -104,17 +105,27 @@ impl<B: Backend> Handler<B> {
     }
 
     /// One invocation: returns the response JSON (SQS: `batchItemFailures`).
+    /// Claims it takes are leased for the longest invocation.
     pub async fn handle(&self, payload: &Value) -> Result<Value, HandlerError> {
+        self.handle_leased(payload, Lease::longest()).await
+    }
+
+    /// One invocation whose claims stay pending at most until `lease.until`.
+    pub async fn handle_leased(
+        &self,
+        payload: &Value,
+        lease: Lease,
+    ) -> Result<Value, HandlerError> {
         match trigger::classify(payload) {
             Trigger::CloudTrail => {
                 let bytes =
                     serde_json::to_vec(payload).map_err(|e| HandlerError::Bad(e.to_string()))?;
-                let r = self.document("event", &bytes).await?;
+                let r = self.document("event", &bytes, lease).await?;
                 Ok(json!(r))
             }
-            Trigger::Sqs(messages) => Ok(self.sqs(&messages).await),
-            Trigger::S3(objects) => Ok(json!(self.s3(&objects).await?)),
-            Trigger::Scheduled => Ok(json!(self.posture().await?)),
+            Trigger::Sqs(messages) => Ok(self.sqs(&messages, lease).await),
+            Trigger::S3(objects) => Ok(json!(self.s3(&objects, lease).await?)),
+            Trigger::Scheduled => Ok(json!(self.posture(lease).await?)),
             Trigger::Unknown(what) => {
                 tracing::warn!(what = %what, "ignored an invocation of unknown shape");
                 Ok(json!({"ignored": what}))
@@ -124,16 +135,18 @@ impl<B: Backend> Handler<B> {
 
     /// An SQS batch: each message on its own; the failed ones are reported,
     /// except those handed to the DLQ on their last delivery.
-    async fn sqs(&self, messages: &[trigger::SqsMessage]) -> Value {
+    async fn sqs(&self, messages: &[trigger::SqsMessage], lease: Lease) -> Value {
         let mut failures = Vec::new();
         let mut total = Report::default();
         let mut dead = 0;
         for m in messages {
-            match self.message(&m.body).await {
+            match self.message(&m.body, lease).await {
                 Ok(r) => total.add(r),
                 Err(e) => {
                     let reason = e.to_string();
-                    if self.last_delivery(m) && self.dead_letter(m, &reason).await {
+                    // A message that can never be read goes at once.
+                    let hopeless = matches!(e, HandlerError::Bad(_)) && self.max_receive.is_some();
+                    if (hopeless || self.last_delivery(m)) && self.dead_letter(m, &reason).await {
                         dead += 1;
                         continue;
                     }
@@ -173,13 +186,13 @@ impl<B: Backend> Handler<B> {
     }
 
     /// One SQS body: an EventBridge event, or an S3 notification.
-    async fn message(&self, body: &str) -> Result<Report, HandlerError> {
+    async fn message(&self, body: &str, lease: Lease) -> Result<Report, HandlerError> {
         let v: Value = serde_json::from_str(body)
             .map_err(|e| HandlerError::Bad(format!("message body is not JSON: {e}")))?;
         match trigger::classify(&v) {
-            Trigger::CloudTrail => self.document("message", body.as_bytes()).await,
-            Trigger::S3(objects) => self.s3(&objects).await,
-            Trigger::Scheduled => self.posture().await,
+            Trigger::CloudTrail => self.document("message", body.as_bytes(), lease).await,
+            Trigger::S3(objects) => self.s3(&objects, lease).await,
+            Trigger::Scheduled => self.posture(lease).await,
             Trigger::Sqs(_) | Trigger::Unknown(_) => Err(HandlerError::Bad(
                 "message body is not a CloudTrail event or S3 notification".into(),
             )),
@@ -187,12 +200,12 @@ impl<B: Backend> Handler<B> {
     }
 
     /// S3 notifications: reads and evaluates every log file, then reports the failures.
-    async fn s3(&self, objects: &[S3Object]) -> Result<Report, HandlerError> {
+    async fn s3(&self, objects: &[S3Object], lease: Lease) -> Result<Report, HandlerError> {
         let mut total = Report::default();
         let mut errors = Vec::new();
         for o in objects {
             let r = match self.backend.fetch(o).await {
-                Ok(bytes) => self.document(&o.key, &bytes).await,
+                Ok(bytes) => self.document(&o.key, &bytes, lease).await,
                 Err(e) => Err(e.into()),
             };
             match r {
@@ -207,14 +220,14 @@ impl<B: Backend> Handler<B> {
     }
 
     /// The scheduled posture scan: one alert per finding (claimed per day).
-    async fn posture(&self) -> Result<Report, HandlerError> {
+    async fn posture(&self, lease: Lease) -> Result<Report, HandlerError> {
         let findings = self.backend.posture().await?;
         let mut r = Report::default();
         let mut errors = Vec::new();
         let n = findings.len();
         for f in findings {
             r.findings += 1;
-            if let Err(e) = self.act(&f, &mut r).await {
+            if let Err(e) = self.act(&f, &mut r, lease).await {
                 errors.push(e.to_string());
             }
         }
@@ -222,12 +235,19 @@ impl<B: Backend> Handler<B> {
     }
 
     /// Evaluates every record of a document, then acts on the findings. A
-    /// store failure on one record does not stop the others.
-    pub async fn document(&self, name: &str, bytes: &[u8]) -> Result<Report, HandlerError> {
+    /// store failure on one record does not stop the others. The correlation
+    /// claims taken are settled once every finding is acted on; after a
+    /// failure they stay pending, so the retry finds the findings again.
+    pub async fn document(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        lease: Lease,
+    ) -> Result<Report, HandlerError> {
         let mut findings = Vec::new();
         let mut errors = Vec::new();
         let mut records = 0;
-        let rep = self.backend.with_state(|store| {
+        let (rep, taken) = self.backend.with_state(lease, |store| {
             read_bytes(name, bytes, &mut |rec, t, _| {
                 records += 1;
                 match self.engine.evaluate(rec, t, store) {
@@ -236,16 +256,30 @@ impl<B: Backend> Handler<B> {
                 }
             })
         });
+        let issues = rep.issue_lines();
+        for i in &issues {
+            tracing::warn!(source = name, issue = %i, "unreadable input");
+        }
+        if records == 0 && !issues.is_empty() {
+            return Err(HandlerError::Bad(format!(
+                "{name}: no readable CloudTrail record: {}",
+                issues[0]
+            )));
+        }
         let mut r = Report {
             records,
             findings: findings.len(),
-            issues: rep.issue_lines(),
+            issues,
             ..Report::default()
         };
+        let before = errors.len();
         for f in &findings {
-            if let Err(e) = self.act(f, &mut r).await {
+            if let Err(e) = self.act(f, &mut r, lease).await {
                 errors.push(e.to_string());
             }
+        }
+        if errors.len() == before {
+            self.settle(&taken).await;
         }
         tracing::info!(
             source = name,
@@ -257,12 +291,24 @@ impl<B: Backend> Handler<B> {
         partial(r, errors, records.max(1))
     }
 
+    /// Settles claims whose work is done; a failure only logs (the claims
+    /// then lapse with their lease, and the alert claims still dedupe).
+    async fn settle(&self, claims: &[Claim]) {
+        if claims.is_empty() {
+            return;
+        }
+        if let Err(e) = self.backend.settle(claims).await {
+            tracing::warn!(reason = %e, claims = claims.len(), "could not settle claims");
+        }
+    }
+
     /// One finding: claimed once (a redelivery stops here), quarantined in
     /// guard mode when its response says so, then alerted. A failed alert
     /// drops the claim so the retry alerts.
-    async fn act(&self, f: &Finding, r: &mut Report) -> Result<(), HandlerError> {
+    async fn act(&self, f: &Finding, r: &mut Report, lease: Lease) -> Result<(), HandlerError> {
         let key = format!("alert#{}", f.uid());
-        if !self.backend.claim(&key, f.time + ALERT_CLAIM_SECS).await? {
+        let until = f.time + ALERT_CLAIM_SECS;
+        if !self.backend.claim(&key, until, lease).await? {
             r.repeats += 1;
             tracing::info!(finding = %f.uid(), "already alerted (redelivery)");
             return Ok(());
@@ -284,6 +330,7 @@ impl<B: Backend> Handler<B> {
             return Err(e.into());
         }
         r.alerts += 1;
+        self.settle(&[Claim { key, until }]).await;
         tracing::warn!(finding = %f.uid(), rule = %f.rule_id, severity = f.severity.as_str(), action = ?action, "alert sent");
         Ok(())
     }

@@ -173,19 +173,9 @@ fn poison_on_delivery(count: u32) -> Value {
 }
 
 #[tokio::test]
-async fn failing_message_goes_to_the_dlq_with_its_reason_on_its_last_delivery() {
+async fn unreadable_message_goes_to_the_dlq_at_once_with_its_reason() {
     let h = handler(Mode::Detect).with_dead_letters(3);
-    // Deliveries 1 and 2: reported failed, SQS delivers it again.
-    for n in [1, 2] {
-        let r = invoke(&h, poison_on_delivery(n)).await.unwrap();
-        assert_eq!(
-            r,
-            json!({"batchItemFailures": [{"itemIdentifier": "msg-poison"}]})
-        );
-        assert!(h.backend.dead_letters.lock().unwrap().is_empty());
-    }
-    // Delivery 3 (maxReceiveCount): in the DLQ with the reason, done for SQS.
-    let r = invoke(&h, poison_on_delivery(3)).await.unwrap();
+    let r = invoke(&h, poison_on_delivery(1)).await.unwrap();
     assert_eq!(r, json!({"batchItemFailures": []}));
     let dead = h.backend.dead_letters.lock().unwrap().clone();
     assert_eq!(dead.len(), 1, "{dead:?}");
@@ -198,15 +188,44 @@ async fn failing_message_goes_to_the_dlq_with_its_reason_on_its_last_delivery() 
         "the body is kept as is"
     );
     assert!(reason.contains("not JSON"), "{reason}");
-    // The good messages of those batches alerted once.
+    // The good messages of the batch alerted.
     assert!(subjects(&h).iter().any(|s| s.contains("mallory")));
+}
+
+#[tokio::test]
+async fn failing_message_goes_to_the_dlq_with_its_reason_on_its_last_delivery() {
+    let h = handler(Mode::Detect).with_dead_letters(3);
+    *h.backend.fail_publish_containing.lock().unwrap() = Some("mallory".into());
+    let failed = |r: &Value| {
+        let v = r["batchItemFailures"].as_array().unwrap();
+        v.iter()
+            .map(|x| x["itemIdentifier"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let good_only = |n| {
+        let mut b = poison_on_delivery(n);
+        b["Records"].as_array_mut().unwrap().truncate(2);
+        b
+    };
+    // Deliveries 1 and 2: the alerts fail, SQS delivers them again.
+    for n in [1, 2] {
+        let r = invoke(&h, good_only(n)).await.unwrap();
+        assert_eq!(failed(&r), vec!["msg-1", "msg-2"], "{r}");
+    }
+    // Delivery 3 (maxReceiveCount): in the DLQ with the reason, done for SQS.
+    let r = invoke(&h, good_only(3)).await.unwrap();
+    assert!(failed(&r).is_empty(), "{r}");
+    let dead = h.backend.dead_letters.lock().unwrap().clone();
+    let ids: Vec<&str> = dead.iter().map(|d| d.0.as_str()).collect();
+    assert_eq!(ids, vec!["msg-1", "msg-2"]);
+    assert!(dead[0].2.contains("sns:Publish failed"), "{dead:?}");
 }
 
 #[tokio::test]
 async fn a_refused_dead_letter_is_left_to_the_redrive_policy() {
     let h = handler(Mode::Detect).with_dead_letters(3);
     *h.backend.fail_dead_letter.lock().unwrap() = true;
-    let r = invoke(&h, poison_on_delivery(3)).await.unwrap();
+    let r = invoke(&h, poison_on_delivery(1)).await.unwrap();
     assert_eq!(
         r,
         json!({"batchItemFailures": [{"itemIdentifier": "msg-poison"}]})
@@ -267,4 +286,58 @@ async fn unknown_shapes_are_ignored_not_failed() {
     let h = handler(Mode::Detect);
     let r = invoke(&h, json!({"hello": "world"})).await.unwrap();
     assert!(r["ignored"].is_string(), "{r}");
+}
+
+/// A correlation finding whose alert failed is found again on the retry:
+/// its correlation claim stayed pending and lapsed with the lease.
+#[tokio::test]
+async fn a_correlation_whose_alert_failed_fires_again_on_the_retry() {
+    let h = handler(Mode::Detect);
+    let title = trailguard::rules::find("corr-backdoor-admin")
+        .unwrap()
+        .title;
+    *h.backend.fail_publish_containing.lock().unwrap() = Some(title.to_owned());
+    let first = Lease {
+        now: 1_000,
+        until: 1_100,
+    };
+    let mut failed = 0;
+    for f in STORY {
+        failed += usize::from(h.handle_leased(&fixture(f), first).await.is_err());
+    }
+    assert_eq!((failed, backdoor_alerts(&h)), (1, 0));
+    // SQS redelivers the failed event after the invocation's deadline.
+    *h.backend.fail_publish_containing.lock().unwrap() = None;
+    let retry = Lease {
+        now: 1_200,
+        until: 1_300,
+    };
+    h.handle_leased(&fixture(STORY[2]), retry).await.unwrap();
+    assert_eq!(backdoor_alerts(&h), 1);
+    // Once alerted, redeliveries (any lease) change nothing.
+    let later = Lease {
+        now: 9_000,
+        until: 9_100,
+    };
+    for f in STORY {
+        h.handle_leased(&fixture(f), later).await.unwrap();
+    }
+    assert_eq!(backdoor_alerts(&h), 1);
+}
+
+#[test]
+fn claims_are_leased_until_settled() {
+    use crate::backend::{take_claim, ClaimBook};
+    let mut book = ClaimBook::new();
+    let l = |now, until| Lease { now, until };
+    assert!(take_claim(&mut book, "k", 0, 500, l(100, 200)));
+    // Pending under a live lease: a redelivery waits.
+    assert!(!take_claim(&mut book, "k", 0, 500, l(150, 250)));
+    // The lease is over (the invocation died): taken again.
+    assert!(take_claim(&mut book, "k", 0, 500, l(300, 400)));
+    // Settled: held until `until`, whatever the lease.
+    book.insert("k".into(), (500, None));
+    assert!(!take_claim(&mut book, "k", 0, 500, l(9_000, 9_100)));
+    // An ended claim (event time past `until`) is free.
+    assert!(take_claim(&mut book, "k", 501, 900, l(9_000, 9_100)));
 }

@@ -186,30 +186,25 @@ async fn s3_log_file_and_sqs_batch_with_config_from_ssm() {
     // The SSM configuration made the backdoor an alert: nothing quarantined.
     assert_eq!(user_state(&iam, "sam").await.1, 1);
 
-    // The same events through SQS (EventBridge -> SQS), one poison message:
-    // only it is reported failed; the others are redeliveries (no alert).
+    // The same events through SQS (EventBridge -> SQS), one message that is
+    // not JSON: the others are redeliveries (no alert); it goes to the DLQ at
+    // once (no retry can read it), with the reason as an attribute.
     let mut msgs: Vec<Value> = story("sam", "backup4", "dddd0004-")
         .iter()
         .enumerate()
         .map(|(i, e)| serde_json::json!({"messageId": format!("m{i}"), "eventSource": "aws:sqs", "body": e.to_string()}))
         .collect();
-    msgs.push(serde_json::json!({"messageId": "poison", "eventSource": "aws:sqs", "body": "{"}));
+    msgs.push(
+        serde_json::json!({"messageId": "poison", "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:tg-events",
+        "attributes": {"ApproximateReceiveCount": "1"}, "body": "{"}),
+    );
     let r = h
         .handle(&serde_json::json!({ "Records": msgs }))
         .await
         .unwrap();
-    assert_eq!(
-        r,
-        serde_json::json!({"batchItemFailures": [{"itemIdentifier": "poison"}]})
-    );
-    assert!(drain(&w).await.is_empty());
-
-    // Its last delivery: the DLQ gets it, with the reason as an attribute.
-    let last = serde_json::json!({"Records": [{"messageId": "poison", "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:tg-events",
-        "attributes": {"ApproximateReceiveCount": "5"}, "body": "{"}]});
-    let r = h.handle(&last).await.unwrap();
     assert_eq!(r, serde_json::json!({"batchItemFailures": []}));
+    assert!(drain(&w).await.is_empty());
     let got = sqs
         .receive_message()
         .queue_url(&dlq)
@@ -225,7 +220,7 @@ async fn s3_log_file_and_sqs_batch_with_config_from_ssm() {
     let attr = |k: &str| attrs.get(k).and_then(|v| v.string_value()).unwrap_or("");
     assert!(attr("trailguard-reason").contains("not JSON"), "{attrs:?}");
     assert_eq!(attr("trailguard-message-id"), "poison");
-    assert_eq!(attr("trailguard-receive-count"), "5");
+    assert_eq!(attr("trailguard-receive-count"), "1");
     assert!(attr("trailguard-source-queue").ends_with(":tg-events"));
 
     let calls: BTreeSet<String> = ops(&h);
@@ -264,4 +259,63 @@ async fn concurrent_invocations_alert_once_per_actor() {
         let msgs = drain(&w).await;
         assert_eq!(backdoor_messages(&msgs, actor), 1, "{actor}: {msgs:#?}");
     }
+}
+
+/// Against DynamoDB: the backdoor's alert fails (no such topic), so its
+/// correlation claim stays pending; the redelivery after the invocation's
+/// deadline finds the finding again and alerts it once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_correlation_alert_fires_on_the_redelivery() {
+    use trailguard_lambda::backend::Lease;
+    let w = world().await;
+    let iam = Iam::new(&w.sdk);
+    seed_users(&iam, "uma", "backup6").await;
+    let good = handler(&w, Mode::Detect, "tg-refire").await;
+    let settings = Settings {
+        mode: Mode::Detect,
+        config: ConfigSource::Default,
+        table: "tg-refire".into(),
+        topic_arn: format!("{}-missing", w.topic),
+        self_names: vec![],
+        dead_letters: None,
+    };
+    let broken = AwsBackend::init(&settings, Some(&w.moto.endpoint))
+        .await
+        .unwrap();
+    let broken = Handler::new(Engine::new(broken.cfg.clone()), Mode::Detect, broken);
+    let now = trailguard_lambda::backend::now();
+    let first = Lease {
+        now,
+        until: now + 60,
+    };
+    let s = story("uma", "backup6", "eeee0006-");
+    let mut failed = Vec::new();
+    for ev in &s {
+        failed.push(broken.handle_leased(ev, first).await.is_err());
+    }
+    assert!(
+        failed[2],
+        "the backdoor's alert should have failed: {failed:?}"
+    );
+    assert!(drain(&w).await.is_empty());
+    // The redelivery, after the first invocation's deadline.
+    let retry = Lease {
+        now: now + 120,
+        until: now + 180,
+    };
+    good.handle_leased(&s[2], retry).await.unwrap();
+    assert_eq!(backdoor_messages(&drain(&w).await, "uma"), 1);
+    for ev in &s {
+        good.handle_leased(
+            ev,
+            Lease {
+                now: now + 300,
+                until: now + 360,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let again = drain(&w).await;
+    assert_eq!(backdoor_messages(&again, "uma"), 0, "{again:#?}");
 }
