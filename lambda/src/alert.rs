@@ -3,7 +3,7 @@
 //! resources, the actor's recent events and the action taken, then the
 //! Finding JSON.
 
-use trailguard::finding::short_name;
+use trailguard::finding::{short_name, TimelineEntry};
 use trailguard::record::Timestamp;
 use trailguard::Finding;
 
@@ -71,8 +71,25 @@ fn rfc3339(t: Timestamp) -> String {
         .unwrap_or_else(|| t.to_string())
 }
 
-/// The message body.
-pub fn body(f: &Finding, action: &Action) -> String {
+/// `2026-11-20T10:00:00Z CreateUser backdoor (e1)`.
+fn line(e: &TimelineEntry) -> String {
+    let target = if e.target.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", e.target)
+    };
+    format!(
+        "{} {}{} ({})",
+        rfc3339(e.time),
+        e.event_name,
+        target,
+        e.event_id
+    )
+}
+
+/// The message body; `recent` is the actor's activity around the finding
+/// (write calls and sign-ins, from every invocation).
+pub fn body(f: &Finding, action: &Action, recent: &[TimelineEntry]) -> String {
     let mut b = String::new();
     let a = &f.actor;
     b.push_str(&format!("{}\n\n", f.summary));
@@ -110,21 +127,23 @@ pub fn body(f: &Finding, action: &Action) -> String {
     if !f.timeline.is_empty() {
         b.push_str("\nTimeline (the actor's events):\n");
         for e in &f.timeline {
-            let target = if e.target.is_empty() {
-                String::new()
-            } else {
-                format!(" {}", e.target)
-            };
-            b.push_str(&format!(
-                "  {} {}{} ({})\n",
-                rfc3339(e.time),
-                e.event_name,
-                target,
-                e.event_id
-            ));
+            b.push_str(&format!("  {}\n", line(e)));
         }
     } else if !f.event_ids.is_empty() {
         b.push_str(&format!("\nEvents: {}\n", f.event_ids.join(", ")));
+    }
+    if !recent.is_empty() {
+        b.push_str(
+            "\nThe actor's recent write calls and sign-ins (a day before, * = this finding):\n",
+        );
+        for e in recent {
+            let mark = if f.event_ids.contains(&e.event_id) {
+                "*"
+            } else {
+                " "
+            };
+            b.push_str(&format!("{mark} {}\n", line(e)));
+        }
     }
     b.push_str("\nFinding JSON:\n");
     b.push_str(&serde_json::to_string_pretty(f).unwrap_or_default());
@@ -135,7 +154,7 @@ pub fn body(f: &Finding, action: &Action) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use trailguard::finding::{Response, Severity, TimelineEntry};
+    use trailguard::finding::{Response, Severity};
 
     fn finding(title: &str) -> Finding {
         let mut f: Finding = serde_json::from_value(serde_json::json!({
@@ -174,14 +193,22 @@ mod tests {
     #[test]
     fn body_has_every_part() {
         let f = finding("Backdoor admin user");
-        let b = body(&f, &Action::Quarantined("3 step(s) done".into()));
+        let earlier = TimelineEntry {
+            time: f.time - 600,
+            event_name: "ConsoleLogin".into(),
+            event_id: "e0".into(),
+            target: String::new(),
+        };
+        let recent = vec![earlier, f.timeline[0].clone()];
+        let b = body(&f, &Action::Quarantined("3 step(s) done".into()), &recent);
         for part in [
             "mallory created backdoor",
             "Actor:     arn:aws:iam::111122223333:user/mallory [IAMUser]",
             "From IP:   203.0.113.9",
             "Action:    quarantined: 3 step(s) done",
             "  - arn:aws:iam::111122223333:user/backdoor",
-            "2026-11-20T10:00:00Z CreateUser backdoor (e1)",
+            "  2026-11-20T10:00:00Z CreateUser backdoor (e1)",
+            "  2026-11-20T09:50:00Z ConsoleLogin (e0)\n* 2026-11-20T10:00:00Z CreateUser backdoor (e1)",
             "\"rule_id\": \"backdoor-admin-user\"",
         ] {
             assert!(b.contains(part), "{part} missing from\n{b}");

@@ -3,6 +3,7 @@
 //! per cold start from one SDK configuration and counted by the library's
 //! call counter (`aws.calls()`).
 
+use crate::activity::Activity;
 use crate::backend::{now, Backend, BackendError, Claim, Lease};
 use crate::dynamo::{DynamoState, Table};
 use crate::settings::{ConfigSource, Settings};
@@ -13,6 +14,7 @@ use trailguard::aws::guard::{quarantine, QuarantineRequest};
 use trailguard::aws::iam::Depth;
 use trailguard::aws::{Aws, AwsOptions, Identity};
 use trailguard::engine::StateStore;
+use trailguard::finding::TimelineEntry;
 use trailguard::record::Timestamp;
 use trailguard::{Config, Engine, Finding};
 
@@ -261,6 +263,25 @@ impl Backend for AwsBackend {
         });
         task.await
             .map_err(|e| BackendError(format!("posture scan: {e}")))
+    }
+
+    async fn record_activity(&self, items: &[Activity]) -> Result<(), BackendError> {
+        for a in items {
+            self.table.put_activity(a).await.map_err(BackendError)?;
+        }
+        Ok(())
+    }
+
+    async fn recent_activity(
+        &self,
+        actor: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<TimelineEntry>, BackendError> {
+        self.table
+            .activity(actor, from, to)
+            .await
+            .map_err(BackendError)
     }
 
     async fn dead_letter(&self, msg: &SqsMessage, reason: &str) -> Result<(), BackendError> {

@@ -9,11 +9,13 @@
 //! that crashed or timed out between claiming a finding and alerting it does
 //! not lose the finding: the redelivery re-claims it.
 
+use crate::activity::Activity;
 use crate::trigger::{S3Object, SqsMessage};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Mutex;
 use trailguard::engine::{Fact, MemoryStore, StateStore, StoreError};
+use trailguard::finding::TimelineEntry;
 use trailguard::record::Timestamp;
 use trailguard::Finding;
 
@@ -107,6 +109,18 @@ pub trait Backend: Send + Sync {
     fn fetch(&self, obj: &S3Object) -> impl Future<Output = Result<Vec<u8>, BackendError>> + Send;
     /// Runs the posture scan.
     fn posture(&self) -> impl Future<Output = Result<Vec<Finding>, BackendError>> + Send;
+    /// Keeps actors' write calls and sign-ins for the alerts' timelines.
+    fn record_activity(
+        &self,
+        items: &[Activity],
+    ) -> impl Future<Output = Result<(), BackendError>> + Send;
+    /// An actor's kept activity in `[from, to]`.
+    fn recent_activity(
+        &self,
+        actor: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> impl Future<Output = Result<Vec<TimelineEntry>, BackendError>> + Send;
     /// Sends a message that failed on its last delivery to the dead-letter
     /// queue, its reason as message attributes.
     fn dead_letter(
@@ -135,6 +149,8 @@ pub struct MemoryBackend {
     pub dead_letters: Mutex<Vec<(String, String, String)>>,
     /// The DLQ refuses messages (error tests).
     pub fail_dead_letter: Mutex<bool>,
+    /// Kept activity, as stored.
+    pub activity: Mutex<Vec<Activity>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -266,6 +282,29 @@ impl Backend for MemoryBackend {
 
     async fn posture(&self) -> Result<Vec<Finding>, BackendError> {
         Ok(lock(&self.posture_findings).clone())
+    }
+
+    async fn record_activity(&self, items: &[Activity]) -> Result<(), BackendError> {
+        let mut kept = lock(&self.activity);
+        for a in items {
+            if !kept.contains(a) {
+                kept.push(a.clone());
+            }
+        }
+        Ok(())
+    }
+
+    async fn recent_activity(
+        &self,
+        actor: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<TimelineEntry>, BackendError> {
+        Ok(lock(&self.activity)
+            .iter()
+            .filter(|a| a.actor == actor && a.entry.time >= from && a.entry.time <= to)
+            .map(|a| a.entry.clone())
+            .collect())
     }
 
     async fn dead_letter(&self, msg: &SqsMessage, reason: &str) -> Result<(), BackendError> {

@@ -14,6 +14,8 @@
 //!   it is pending under a lease that is over (conditional put); settling
 //!   rewrites it without `lease`.
 //! - journal entries: `pk = journal#<target>`, `sk = <entry id>`, `entry` (JSON).
+//! - activity: `pk = activity#<actor>`, `sk = <time, 12 digits>#<event id>`,
+//!   `entry` (JSON timeline entry); kept a day for the alerts' timelines.
 //!
 //! The engine is synchronous: [`DynamoState`] runs each call to completion
 //! with `block_in_place` on the multi-thread runtime (the Lambda's), and
@@ -28,7 +30,9 @@ use trailguard::engine::{Fact, StateStore, StoreError};
 use trailguard::guard::journal::{Entry, JournalError, JournalStore};
 use trailguard::record::Timestamp;
 
+use crate::activity::{Activity, ACTIVITY_SECS, ACTIVITY_SHOWN};
 use crate::backend::{Claim, Lease};
+use trailguard::finding::TimelineEntry;
 
 /// Extra life of every item past what it is needed for (clock skew, late events).
 pub const TTL_SLACK: i64 = 24 * 3600;
@@ -225,6 +229,54 @@ impl Table {
             .await
             .map(|_| ())
             .map_err(|e| err("PutItem", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+    }
+
+    /// Keeps one event of an actor's activity.
+    pub async fn put_activity(&self, a: &Activity) -> Result<(), String> {
+        let json = serde_json::to_string(&a.entry).map_err(|e| err("PutItem", e))?;
+        let e = &a.entry;
+        self.client
+            .put_item()
+            .table_name(&self.name)
+            .item("pk", s(format!("activity#{}", a.actor)))
+            .item("sk", s(format!("{:012}#{}", e.time.max(0), e.event_id)))
+            .item("entry", s(json))
+            .item("expires_at", n(e.time + ACTIVITY_SECS + TTL_SLACK))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| err("PutItem", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+    }
+
+    /// The latest kept activity of `actor` in `[from, to]`, oldest first.
+    pub async fn activity(
+        &self,
+        actor: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<TimelineEntry>, String> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :a AND :b")
+            .expression_attribute_values(":pk", s(format!("activity#{actor}")))
+            .expression_attribute_values(":a", s(format!("{:012}", from.max(0))))
+            .expression_attribute_values(":b", s(format!("{:012}~", to.max(0))))
+            .scan_index_forward(false)
+            .limit(ACTIVITY_SHOWN as i32)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| err("Query", aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        let mut v: Vec<TimelineEntry> = out
+            .items()
+            .iter()
+            .filter_map(|i| i.get("entry")?.as_s().ok())
+            .filter_map(|j| serde_json::from_str(j).ok())
+            .collect();
+        v.reverse();
+        Ok(v)
     }
 
     /// Drops a claim.

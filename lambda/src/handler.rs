@@ -7,13 +7,14 @@
 //! reason as message attributes (else SQS's redrive moves it there without
 //! one); other shapes return an error after doing the rest.
 
+use crate::activity::{self, Activity};
 use crate::alert::{self, Action};
 use crate::backend::{Backend, BackendError, Claim, Lease};
 use crate::settings::Mode;
 use crate::trigger::{self, S3Object, Trigger};
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
-use trailguard::finding::Response;
+use trailguard::finding::{Response, TimelineEntry};
 use trailguard::record::input::read_bytes;
 use trailguard::{Engine, Finding};
 
@@ -227,7 +228,7 @@ impl<B: Backend> Handler<B> {
         let n = findings.len();
         for f in findings {
             r.findings += 1;
-            if let Err(e) = self.act(&f, &mut r, lease).await {
+            if let Err(e) = self.act(&f, &mut r, lease, &[]).await {
                 errors.push(e.to_string());
             }
         }
@@ -247,9 +248,11 @@ impl<B: Backend> Handler<B> {
         let mut findings = Vec::new();
         let mut errors = Vec::new();
         let mut records = 0;
+        let mut acts = Vec::new();
         let (rep, taken) = self.backend.with_state(lease, |store| {
             read_bytes(name, bytes, &mut |rec, t, _| {
                 records += 1;
+                acts.extend(activity::of_record(rec, t));
                 match self.engine.evaluate(rec, t, store) {
                     Ok(f) => findings.extend(f),
                     Err(e) => errors.push(format!("event {}: {e}", rec.id())),
@@ -272,9 +275,10 @@ impl<B: Backend> Handler<B> {
             issues,
             ..Report::default()
         };
+        self.keep_activity(name, &acts).await;
         let before = errors.len();
         for f in &findings {
-            if let Err(e) = self.act(f, &mut r, lease).await {
+            if let Err(e) = self.act(f, &mut r, lease, &acts).await {
                 errors.push(e.to_string());
             }
         }
@@ -291,6 +295,29 @@ impl<B: Backend> Handler<B> {
         partial(r, errors, records.max(1))
     }
 
+    /// Keeps the document's activity for later alerts (best effort: a
+    /// failure only costs those alerts some context).
+    async fn keep_activity(&self, name: &str, acts: &[Activity]) {
+        let keep = &acts[..acts.len().min(activity::STORE_MAX)];
+        if let Err(e) = self.backend.record_activity(keep).await {
+            tracing::warn!(source = name, reason = %e, "could not keep the activity");
+        }
+    }
+
+    /// The finding's actor's activity around it: kept and in this document.
+    async fn recent(&self, f: &Finding, acts: &[Activity]) -> Vec<TimelineEntry> {
+        let actor = f.actor.key();
+        let (from, to) = activity::window(f.time);
+        let stored = match self.backend.recent_activity(&actor, from, to).await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(actor = %actor, reason = %e, "could not read the actor's activity");
+                Vec::new()
+            }
+        };
+        activity::around(&actor, f.time, acts, stored)
+    }
+
     /// Settles claims whose work is done; a failure only logs (the claims
     /// then lapse with their lease, and the alert claims still dedupe).
     async fn settle(&self, claims: &[Claim]) {
@@ -305,7 +332,13 @@ impl<B: Backend> Handler<B> {
     /// One finding: claimed once (a redelivery stops here), quarantined in
     /// guard mode when its response says so, then alerted. A failed alert
     /// drops the claim so the retry alerts.
-    async fn act(&self, f: &Finding, r: &mut Report, lease: Lease) -> Result<(), HandlerError> {
+    async fn act(
+        &self,
+        f: &Finding,
+        r: &mut Report,
+        lease: Lease,
+        acts: &[Activity],
+    ) -> Result<(), HandlerError> {
         let key = format!("alert#{}", f.uid());
         let until = f.time + ALERT_CLAIM_SECS;
         if !self.backend.claim(&key, until, lease).await? {
@@ -320,7 +353,10 @@ impl<B: Backend> Handler<B> {
         let subject = alert::subject(f);
         let sent = self
             .backend
-            .publish(&subject, &alert::body(f, &action))
+            .publish(
+                &subject,
+                &alert::body(f, &action, &self.recent(f, acts).await),
+            )
             .await;
         if let Err(e) = sent {
             if let Err(u) = self.backend.unclaim(&key).await {

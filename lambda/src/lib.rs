@@ -5,9 +5,10 @@
 //!
 //! Layout: [`settings`] (the environment contract), [`trigger`] (payload
 //! shapes), [`handler`] (the per-invocation logic over a [`backend::Backend`]),
-//! [`alert`] (SNS subject and body), [`dynamo`] (state, claims, journal),
+//! [`alert`] (SNS subject and body), [`activity`] (actors' recent events), [`dynamo`] (state, claims, journal),
 //! [`aws_backend`] (the real clients), [`payload`] (one-off evaluation).
 
+pub mod activity;
 pub mod alert;
 pub mod aws_backend;
 pub mod backend;

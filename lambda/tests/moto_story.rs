@@ -64,6 +64,20 @@ async fn backdoor_story_against_moto_guard_and_detect() {
     }
     let msgs = drain(&w).await;
     assert_eq!(backdoor_messages(&msgs, "mallory"), 1, "{msgs:#?}");
+    // A single-event alert of the third invocation shows the actor's
+    // earlier calls, made in the other invocations (kept in the table).
+    let key_alert = msgs
+        .iter()
+        .filter_map(|m| m["Message"].as_str())
+        .find(|b| b.contains("\"rule_id\": \"iam-access-key-for-other-user\""))
+        .unwrap_or_else(|| panic!("no access-key alert: {msgs:#?}"));
+    let recent = key_alert
+        .split("recent write calls and sign-ins")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no recent activity: {key_alert}"));
+    for call in ["CreateUser backup1", "AttachUserPolicy backup1", "* "] {
+        assert!(recent.contains(call), "{call} missing: {key_alert}");
+    }
     let subject = msgs
         .iter()
         .find_map(|m| m["Subject"].as_str().filter(|s| s.contains("mallory")));
