@@ -155,9 +155,15 @@ impl Backend for AwsBackend {
         (r, store.taken)
     }
 
-    async fn claim(&self, key: &str, until: Timestamp, lease: Lease) -> Result<bool, BackendError> {
+    async fn claim(
+        &self,
+        key: &str,
+        at: Timestamp,
+        until: Timestamp,
+        lease: Lease,
+    ) -> Result<bool, BackendError> {
         self.table
-            .claim(key, 0, until, lease)
+            .claim(key, at, until, lease)
             .await
             .map_err(BackendError)
     }

@@ -83,9 +83,11 @@ pub trait Backend: Send + Sync {
     ) -> (R, Vec<Claim>);
     /// Claims `key` (pending under `lease`): false when a live claim holds it
     /// (settled, or pending under a lease not yet over: a redelivery).
+    /// A claim that ended before `at` (event time) is free again.
     fn claim(
         &self,
         key: &str,
+        at: Timestamp,
         until: Timestamp,
         lease: Lease,
     ) -> impl Future<Output = Result<bool, BackendError>> + Send;
@@ -240,8 +242,14 @@ impl Backend for MemoryBackend {
         (r, store.taken)
     }
 
-    async fn claim(&self, key: &str, until: Timestamp, lease: Lease) -> Result<bool, BackendError> {
-        Ok(take_claim(&mut lock(&self.claims), key, 0, until, lease))
+    async fn claim(
+        &self,
+        key: &str,
+        at: Timestamp,
+        until: Timestamp,
+        lease: Lease,
+    ) -> Result<bool, BackendError> {
+        Ok(take_claim(&mut lock(&self.claims), key, at, until, lease))
     }
 
     async fn settle(&self, claims: &[Claim]) -> Result<(), BackendError> {

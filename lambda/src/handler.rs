@@ -19,7 +19,8 @@ use trailguard::record::input::read_bytes;
 use trailguard::{Engine, Finding};
 
 /// Alert claims live this long after the finding's time (seconds): a
-/// redelivery inside it never alerts twice.
+/// redelivery inside it never alerts twice, and a posture problem that stands
+/// is alerted again after it.
 pub const ALERT_CLAIM_SECS: i64 = 14 * 24 * 3600;
 
 /// Why an invocation (or one SQS message) failed; the reason is logged and
@@ -220,7 +221,8 @@ impl<B: Backend> Handler<B> {
         partial(total, errors, objects.len())
     }
 
-    /// The scheduled posture scan: one alert per finding (claimed per day).
+    /// The scheduled posture scan: one alert per finding, repeated while the
+    /// problem stands once its claim ([`ALERT_CLAIM_SECS`]) has ended.
     async fn posture(&self, lease: Lease) -> Result<Report, HandlerError> {
         let findings = self.backend.posture().await?;
         let mut r = Report::default();
@@ -341,7 +343,7 @@ impl<B: Backend> Handler<B> {
     ) -> Result<(), HandlerError> {
         let key = format!("alert#{}", f.uid());
         let until = f.time + ALERT_CLAIM_SECS;
-        if !self.backend.claim(&key, until, lease).await? {
+        if !self.backend.claim(&key, f.time, until, lease).await? {
             r.repeats += 1;
             tracing::info!(finding = %f.uid(), "already alerted (redelivery)");
             return Ok(());

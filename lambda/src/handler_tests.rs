@@ -274,11 +274,17 @@ async fn scheduled_event_runs_the_posture_scan() {
         "summary": "The root user has an active access key.", "response": "alert"}))
     .unwrap();
     f.time += 1;
-    h.backend.posture_findings.lock().unwrap().push(f);
+    h.backend.posture_findings.lock().unwrap().push(f.clone());
     let r = invoke(&h, fixture("scheduled.json")).await.unwrap();
     assert_eq!(r["alerts"], 1, "{r}");
+    // The next day's scan: still claimed.
+    h.backend.posture_findings.lock().unwrap()[0].time += 24 * 3600;
     let r = invoke(&h, fixture("scheduled.json")).await.unwrap();
     assert_eq!(r["repeats"], 1, "{r}");
+    // The problem still stands once the claim has ended: alerted again.
+    h.backend.posture_findings.lock().unwrap()[0].time = f.time + ALERT_CLAIM_SECS + 1;
+    let r = invoke(&h, fixture("scheduled.json")).await.unwrap();
+    assert_eq!(r["alerts"], 1, "{r}");
 }
 
 #[tokio::test]
