@@ -196,7 +196,7 @@ impl StateStore for LeasedMemory<'_> {
     fn put_fact(&mut self, fact: &Fact) -> Result<bool, StoreError> {
         let fresh = self.facts.put_fact(fact)?;
         let id = fact.identity();
-        let redelivery = !fresh && self.stored.get(&id) == Some(&fact.time);
+        let redelivery = !fresh && !fact.is_derived() && self.stored.get(&id) == Some(&fact.time);
         if fresh {
             self.stored.insert(id, fact.time);
         }

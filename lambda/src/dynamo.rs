@@ -98,8 +98,9 @@ impl Table {
     }
 
     /// Stores a fact unless already stored. False on a repeat of its
-    /// identity at another time (e.g. a daily fact); true when stored now or
-    /// when this exact fact was stored before (a redelivery: the claim decides).
+    /// identity at another time or of a derived fact (e.g. a daily one); true
+    /// when stored now or when this exact fact of an event was stored before
+    /// (a redelivery: the claim decides).
     pub async fn put_fact(&self, f: &Fact) -> Result<bool, String> {
         let identity = f.identity();
         let sk = fact_sk(f);
@@ -109,7 +110,7 @@ impl Table {
             .ok()
             .and_then(|s| s.get(&identity).cloned())
         {
-            return Ok(known == sk);
+            return Ok(known == sk && !f.is_derived());
         }
         let json = serde_json::to_string(f).map_err(|e| err("PutItem", e))?;
         let window = self.windows.get(&f.rule).copied().unwrap_or(0);
@@ -124,19 +125,19 @@ impl Table {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        match r {
+        let fresh = match r {
+            Ok(_) => true,
             // The condition fails only on this very item: a redelivery.
-            Ok(_) => {}
-            Err(e) if is_condition_failed(&e) => {}
+            Err(e) if is_condition_failed(&e) => !f.is_derived(),
             Err(e) => {
                 return Err(err(
                     "PutItem",
                     aws_sdk_dynamodb::error::DisplayErrorContext(e),
                 ))
             }
-        }
+        };
         self.remember(identity, sk);
-        Ok(true)
+        Ok(fresh)
     }
 
     /// The facts of a group in `[from, to]`, oldest first.

@@ -333,3 +333,36 @@ async fn a_failed_correlation_alert_fires_on_the_redelivery() {
     let again = drain(&w).await;
     assert_eq!(backdoor_messages(&again, "uma"), 0, "{again:#?}");
 }
+
+/// An IAM user's reads only feed the daily address fact: after the first,
+/// the same second's others cost no DynamoDB call (a derived fact's repeat
+/// is not a redelivery to re-evaluate).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_reads_cost_no_table_calls() {
+    let w = world().await;
+    let h = handler(&w, Mode::Detect, "tg-reads").await;
+    let read = |i: u32| {
+        serde_json::json!({"version": "0", "id": format!("r{i}"), "detail-type": "AWS API Call via CloudTrail",
+            "source": "aws.iam", "account": MOTO_ACCOUNT, "time": "2026-11-12T03:13:10Z", "region": "us-east-1",
+            "detail": {"eventVersion": "1.09", "eventTime": "2026-11-12T03:13:10Z",
+                "userIdentity": {"type": "IAMUser", "arn": format!("arn:aws:iam::{MOTO_ACCOUNT}:user/reader"),
+                    "accountId": MOTO_ACCOUNT, "userName": "reader"},
+                "eventSource": "iam.amazonaws.com", "eventName": "ListUsers", "awsRegion": "us-east-1",
+                "sourceIPAddress": "203.0.113.7", "readOnly": true, "eventID": format!("read-{i}"),
+                "recipientAccountId": MOTO_ACCOUNT}})
+    };
+    let table_calls = |h: &Handler<AwsBackend>| {
+        let c = h.backend.aws.calls();
+        c.by_operation
+            .iter()
+            .filter(|(k, _)| k.starts_with("DynamoDB:"))
+            .map(|(_, v)| *v)
+            .sum::<u64>()
+    };
+    h.handle(&read(1)).await.unwrap();
+    let after_first = table_calls(&h);
+    for i in 2..6 {
+        h.handle(&read(i)).await.unwrap();
+    }
+    assert_eq!(table_calls(&h), after_first);
+}

@@ -43,10 +43,16 @@ struct Proc(Child);
 
 impl Drop for Proc {
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.0.id())])
-            .stderr(Stdio::null())
-            .status();
+        // The whole group (the emulator's own children too), but only while
+        // the child is unreaped: its id then still names its own group.
+        if let (Ok(None), Ok(pgid)) = (self.0.try_wait(), libc::pid_t::try_from(self.0.id())) {
+            if pgid > 1 {
+                // SAFETY: killpg only sends a signal; the group is our child's.
+                unsafe {
+                    libc::killpg(pgid, libc::SIGKILL);
+                }
+            }
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }

@@ -32,6 +32,16 @@ pub struct Fact {
 }
 
 impl Fact {
+    /// Prefix of the stand-in event id of a derived fact (one per actor and
+    /// day, say): its identity repeats across events by design, so a repeat
+    /// of it is never a redelivery.
+    pub const DERIVED: &'static str = "derived:";
+
+    /// True for a derived fact (see [`Fact::DERIVED`]).
+    pub fn is_derived(&self) -> bool {
+        self.event_id.starts_with(Self::DERIVED)
+    }
+
     /// Identity of a fact: a redelivered event gives the same identity.
     pub fn identity(&self) -> String {
         format!(

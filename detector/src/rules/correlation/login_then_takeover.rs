@@ -270,7 +270,7 @@ impl CorrelationRule for Rule {
         };
         if let Some(ip) = &ip {
             let mut f = common::fact(&META, group.clone(), IP, ev, ip.clone(), vec![]);
-            f.event_id = format!("seen-day:{}", ev.time.div_euclid(BUCKET));
+            f.event_id = format!("{}seen-day:{}", Fact::DERIVED, ev.time.div_euclid(BUCKET));
             out.push(f);
         }
         if login {
