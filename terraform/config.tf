@@ -2,6 +2,11 @@
 # else rendered from change_windows and the principal lists. It lives in an SSM
 # SecureString parameter (TRAILGUARD_CONFIG_SSM) or, with config_in_ssm = false,
 # inline in the environment (TRAILGUARD_CONFIG).
+#
+# With config_toml given, the function reads break-glass and protected
+# identities from that TOML only, while the break-glass EventBridge rule
+# (eventbridge.tf) and the role's Deny (iam.tf) are still built from
+# var.break_glass and var.protected: keep the two in step.
 
 locals {
   # JSON strings and string arrays are valid TOML basic strings and arrays.
@@ -46,4 +51,14 @@ resource "aws_ssm_parameter" "config" {
   tier        = length(local.config_toml) > 4000 ? "Advanced" : "Standard"
   value       = local.config_toml
   tags        = local.tags
+}
+
+# A warning, not an error: config_toml with [principals] break_glass but
+# var.break_glass empty leaves the break-glass EventBridge rule out and the
+# role free to quarantine those identities (the code still refuses to).
+check "break_glass_with_config_toml" {
+  assert {
+    condition     = var.config_toml == null || length(var.break_glass) > 0
+    error_message = "config_toml is set but break_glass is empty: the function reads its break-glass identities from config_toml, but the break-glass EventBridge rule (every call of those identities) and the role's Deny on them are built from var.break_glass and var.protected only. Repeat [principals] break_glass and protected of the TOML in those variables (ignore this if the TOML has no break-glass identities either)."
+  }
 }

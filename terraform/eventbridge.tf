@@ -9,7 +9,8 @@
 # calls only) is used for the broad classes (all IAM writes, people).
 #
 # One event may match several rules (a root CreateUser matches root and
-# iam-writes): the function deduplicates on eventID.
+# iam-writes): the function deduplicates on eventID. The own-rules rule is there
+# in both event scopes: no rule of the module is watched only by itself.
 
 locals {
   events                           = jsondecode(file("${path.module}/events.json"))
@@ -128,10 +129,36 @@ locals {
     }
   }
 
+  # A second watcher of the module's own rules. The events.amazonaws.com calls
+  # of self-protection reach the function through one rule (`events`, or `all`):
+  # disabling, deleting or retargeting THAT rule would leave no rule to deliver
+  # the call. This small rule delivers the same calls, and only those naming a
+  # rule of this module (DisableRule, DeleteRule, PutRule: requestParameters.name;
+  # PutTargets, RemoveTargets: requestParameters.rule), so every rule, this one
+  # included, is watched by a rule other than itself.
+  own_rules_rule = {
+    own-rules = {
+      description = "trailguard: changes to this module's own EventBridge rules (${var.name}-*)"
+      state       = "ENABLED"
+      pattern = jsonencode({
+        detail-type = [local.api_call]
+        detail = {
+          eventSource = ["events.amazonaws.com"]
+          eventName   = local.events.self_protection.events["events.amazonaws.com"]
+          "$or" = [
+            { requestParameters = { name = [{ prefix = "${var.name}-" }] } },
+            { requestParameters = { rule = [{ prefix = "${var.name}-" }] } },
+          ]
+        }
+      })
+    }
+  }
+
   # name suffix => { description, state, pattern }
   event_rules = merge(
     { for k, v in local.all_rules : k => v if var.event_scope == "all" },
     { for k, v in merge(local.named_rules, local.class_rules) : k => v if var.event_scope == "rules" },
+    local.own_rules_rule,
   )
 }
 

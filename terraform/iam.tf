@@ -13,7 +13,10 @@
 # Resources are scoped wherever the action has a resource type; the groups that
 # must use "*" (calls with no resource type) are listed in tests/check_module.py
 # (STAR_GROUPS) and commented at their statement. Detect mode leaves out the
-# guard_* statements: the role can then change nothing in the account.
+# guard_* statements: the role can then change nothing in the account. Guard
+# mode adds writes on IAM users and roles only: the function quarantines
+# principals and access keys, never EC2 instances (tests/check_module.py,
+# NOT_FOR_THE_FUNCTION, keeps instance isolation and LookupEvents out).
 
 locals {
   lambda_actions = {
@@ -48,19 +51,15 @@ locals {
       "iam:ListSigningCertificates",
       "iam:ListUserTags",
     ]
-    # EC2 inventory and the guard's view of an instance (Describe* have no resource type).
+    # Posture scan: EC2 inventory (Describe* have no resource type). The
+    # function never quarantines an instance (an instance-role session is
+    # quarantined as its role) and never looks CloudTrail back: instance
+    # isolation and LookupEvents are the CLI's, run with the operator's rights.
     read_ec2 = [
       "ec2:DescribeInstances",
       "ec2:DescribeKeyPairs",
       "ec2:DescribeRegions",
-      "ec2:DescribeSecurityGroups",
-      "ec2:DescribeSnapshots",
-      "ec2:DescribeVpcs",
     ]
-    # The guard's view of an instance's protection attributes.
-    read_instances = ["ec2:DescribeInstanceAttribute"]
-    # CloudTrail look-back of a scan (no resource type).
-    lookback = ["cloudtrail:LookupEvents"]
     # Guard mode: quarantine of users, keys and roles (deny-all inline policy,
     # key deactivation, console password removal).
     guard_iam = [
@@ -69,18 +68,8 @@ locals {
       "iam:PutUserPolicy",
       "iam:UpdateAccessKey",
     ]
-    # Guard mode: quarantine tags (trailguard:* keys only).
-    guard_tags = ["ec2:CreateTags", "iam:TagRole", "iam:TagUser"]
-    # Guard mode: instance isolation (isolation security group, termination and
-    # stop protection, forensic snapshots).
-    guard_ec2 = [
-      "ec2:CreateSecurityGroup",
-      "ec2:CreateSnapshot",
-      "ec2:ModifyInstanceAttribute",
-      "ec2:ModifyNetworkInterfaceAttribute",
-      "ec2:RevokeSecurityGroupEgress",
-      "ec2:RevokeSecurityGroupIngress",
-    ]
+    # Guard mode: quarantine tags on users and roles (trailguard:* keys only).
+    guard_tags = ["iam:TagRole", "iam:TagUser"]
     # Correlation state, event deduplication, quarantine journal.
     store = [
       "dynamodb:DeleteItem",
@@ -108,7 +97,6 @@ locals {
   arn   = "arn:${local.partition}"
 
   iam_principals = ["${local.arn}:iam::${local.account}:user/*", "${local.arn}:iam::${local.account}:role/*"]
-  ec2_any        = "${local.arn}:ec2:*:${local.account}"
   # What the guard must never touch: break-glass and protected identities, and itself.
   untouchable = concat(var.break_glass, var.protected, [
     "${local.arn}:iam::${local.account}:role/${var.name}-function",
@@ -169,19 +157,6 @@ data "aws_iam_policy_document" "function" {
   statement {
     sid       = "ReadEc2"
     actions   = local.lambda_actions.read_ec2
-    resources = ["*"]
-  }
-
-  statement {
-    sid       = "ReadInstanceAttributes"
-    actions   = local.lambda_actions.read_instances
-    resources = ["${local.ec2_any}:instance/*"]
-  }
-
-  # "*": LookupEvents has no resource type.
-  statement {
-    sid       = "LookBack"
-    actions   = local.lambda_actions.lookback
     resources = ["*"]
   }
 
@@ -267,29 +242,9 @@ data "aws_iam_policy_document" "function" {
   dynamic "statement" {
     for_each = local.guard ? [1] : []
     content {
-      sid     = "GuardIsolateInstances"
-      actions = local.lambda_actions.guard_ec2
-      resources = [
-        "${local.ec2_any}:instance/*",
-        "${local.ec2_any}:network-interface/*",
-        "${local.ec2_any}:security-group/*",
-        "${local.ec2_any}:vpc/*",
-        "${local.ec2_any}:volume/*",
-        "${local.arn}:ec2:*::snapshot/*",
-      ]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = local.guard ? [1] : []
-    content {
-      sid     = "GuardQuarantineTags"
-      actions = local.lambda_actions.guard_tags
-      resources = concat(local.iam_principals, [
-        "${local.ec2_any}:instance/*",
-        "${local.ec2_any}:security-group/*",
-        "${local.arn}:ec2:*::snapshot/*",
-      ])
+      sid       = "GuardQuarantineTags"
+      actions   = local.lambda_actions.guard_tags
+      resources = local.iam_principals
       condition {
         test     = "ForAllValues:StringLike"
         variable = "aws:TagKeys"

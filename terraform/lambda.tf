@@ -83,10 +83,16 @@ resource "aws_lambda_event_source_mapping" "events" {
   function_response_types            = ["ReportBatchItemFailures"]
 
   dynamic "scaling_config" {
-    for_each = var.reserved_concurrency == -1 ? [] : [1]
+    for_each = local.sqs_max_concurrency == null ? [] : [local.sqs_max_concurrency]
     content {
-      # Leave one execution for the scheduled posture scan and S3 notifications.
-      maximum_concurrency = max(2, var.reserved_concurrency - 1)
+      maximum_concurrency = scaling_config.value
     }
   }
+}
+
+locals {
+  # The SQS pollers may use all reserved executions but one, which stays free for
+  # the scheduled posture scan and S3 notifications. SQS needs 2 to 1000, hence
+  # reserved_concurrency >= 3 (variables.tf); -1 (no reservation): no limit.
+  sqs_max_concurrency = var.reserved_concurrency == -1 ? null : min(1000, var.reserved_concurrency - 1)
 }

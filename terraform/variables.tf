@@ -15,7 +15,7 @@ variable "name" {
 }
 
 variable "mode" {
-  description = "detect: findings are published to SNS only. guard: the actor of a finding whose response is `quarantine` is quarantined too (the role then gets the guard's IAM and EC2 write permissions)."
+  description = "detect: findings are published to SNS only. guard: the actor of a finding whose response is `quarantine` is quarantined too (the role then gets the guard's IAM write permissions on users and roles; the function never isolates EC2 instances)."
   type        = string
   default     = "detect"
 
@@ -78,13 +78,13 @@ variable "timeout" {
 }
 
 variable "reserved_concurrency" {
-  description = "Concurrent executions reserved for the function, so that other functions cannot starve the guard; -1 reserves none (needed on accounts whose concurrency limit is still 10)."
+  description = "Concurrent executions reserved for the function, so that other functions cannot starve the guard: -1 (none; needed on accounts whose concurrency limit is still 10) or at least 3. The SQS pollers get all but one (at least the 2 SQS requires), which stays free for the posture scan and S3 notifications."
   type        = number
   default     = 10
 
   validation {
-    condition     = var.reserved_concurrency == -1 || var.reserved_concurrency >= 2
-    error_message = "reserved_concurrency must be -1 (none) or at least 2 (one poller and one scheduled scan)."
+    condition     = var.reserved_concurrency == -1 || (var.reserved_concurrency >= 3 && floor(var.reserved_concurrency) == var.reserved_concurrency)
+    error_message = "reserved_concurrency must be -1 (none) or a whole number of at least 3: the SQS event source mapping needs at least 2 executions, and one stays free for the posture scan and S3 notifications."
   }
 }
 
@@ -243,7 +243,7 @@ variable "alarm_topic_arn" {
 # ---------------------------------------------------------------- configuration
 
 variable "config_toml" {
-  description = "The full trailguard configuration (TOML, the contract format). null: the module renders it from change_windows and the principal lists below."
+  description = "The full trailguard configuration (TOML, the contract format). null: the module renders it from change_windows and the principal lists below. When set, the function reads its principals from this TOML only, but the break-glass EventBridge rule and the role's Deny are still built from break_glass and protected: repeat [principals] break_glass and protected there (a check warns when break_glass is empty)."
   type        = string
   default     = null
 }
@@ -273,7 +273,7 @@ variable "change_windows" {
 }
 
 variable "break_glass" {
-  description = "IAM principal ARNs (users or roles, * globs allowed) that are never quarantined; any of their calls is reported (signin-break-glass-used). The role also may not touch them."
+  description = "IAM principal ARNs (users or roles, * globs allowed) that are never quarantined; any of their calls is reported (signin-break-glass-used). The role also may not touch them. Always builds the break-glass EventBridge rule and the role's Deny; with config_toml set it must repeat the TOML's [principals] break_glass (the function reads that one)."
   type        = list(string)
   default     = []
 
@@ -306,7 +306,7 @@ variable "trusted_accounts" {
 }
 
 variable "protected" {
-  description = "IAM principal ARNs (globs allowed) that are never quarantined (findings about them are alerts); the role may not touch them either."
+  description = "IAM principal ARNs (globs allowed) that are never quarantined (findings about them are alerts); the role may not touch them either. Always builds the role's Deny; with config_toml set it must repeat the TOML's [principals] protected (the function reads that one)."
   type        = list(string)
   default     = []
 

@@ -5,11 +5,18 @@
   redrive to the dead-letter queue, log retention, alarms, partial batch failures);
 - every variable has a description, the risky ones a validation;
 - the EventBridge rules, rendered by terraform from events.json, deliver every
-  event the rules read, and not routine automation;
+  event the rules read, and not routine automation; a change to any of the
+  module's rules (DisableRule, DeleteRule, ...) is delivered by another rule;
+- reserved_concurrency leaves one execution beside the SQS pollers (values
+  evaluated by terraform console), and the config_toml/break_glass check block
+  warns when it should;
+- the forwarding submodule alarms on its dead-letter queue;
 - the role allows exactly the AWS calls of lambda/aws-actions.txt, plus the
   platform's (iam.tf), with no wildcard action and "*" resources only where an
-  action has no resource type;
-- README.md documents every input and output, and its SCP example is valid JSON;
+  action has no resource type, and neither holds instance isolation or
+  LookupEvents (NOT_FOR_THE_FUNCTION);
+- README.md documents every input and output (the submodule's too), and its SCP
+  example is valid JSON;
 - terraform fmt, terraform validate (offline, with a local provider mirror:
   TRAILGUARD_TF_PLUGIN_DIR or /opt/tf-plugins) and checkov pass.
 
@@ -36,9 +43,21 @@ from tfmodule import v  # noqa: E402
 TF = HERE.parent
 ROOT = TF.parent
 ACTIONS_FILE = ROOT / "lambda" / "aws-actions.txt"
-MODULE_DIRS = ["", "modules/forwarding", "examples/basic", "examples/guard", "examples/forwarding"]
+FORWARDING = "modules/forwarding"
+MODULE_DIRS = ["", FORWARDING, "examples/basic", "examples/guard", "examples/forwarding"]
 # Action groups whose actions have no resource type (Resource "*").
-STAR_GROUPS = {"whoami", "scan_account", "read_ec2", "lookback"}
+STAR_GROUPS = {"whoami", "scan_account", "read_ec2"}
+# Never the function's: it quarantines IAM principals and access keys only (an
+# instance-role session as its role), never an EC2 instance, and never looks
+# CloudTrail back (LookupEvents). Those are the CLI's, run with the operator's rights.
+NOT_FOR_THE_FUNCTION = {
+    "cloudtrail:LookupEvents",
+    "ec2:CreateSecurityGroup", "ec2:CreateSnapshot", "ec2:CreateTags", "ec2:DescribeInstanceAttribute",
+    "ec2:DescribeSecurityGroups", "ec2:DescribeSnapshots", "ec2:DescribeVpcs", "ec2:ModifyInstanceAttribute",
+    "ec2:ModifyNetworkInterfaceAttribute", "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress",
+}
+# The only EC2 calls the function makes: the posture scan's inventory.
+FUNCTION_EC2 = {"ec2:DescribeInstances", "ec2:DescribeKeyPairs", "ec2:DescribeRegions"}
 # Variables a typo in would silently weaken the guard: they must validate.
 VALIDATED = [
     "name", "mode", "lambda_zip", "architecture", "timeout", "reserved_concurrency",
@@ -110,6 +129,8 @@ def check_function(r, m):
                  "TRAILGUARD_TOPIC_ARN", "TRAILGUARD_SELF", "TRAILGUARD_DLQ_URL", "RUST_LOG"]:
         r.check(re.search(rf"\b{name}\b", env) is not None, f"function: environment sets {name}")
     esm = res(m, "aws_lambda_event_source_mapping", "events") or {}
+    r.check("local.sqs_max_concurrency" in str(esm.get("dynamic")),
+            "event source mapping: maximum concurrency from local.sqs_max_concurrency (checked below)")
     r.check(v(esm.get("event_source_arn")) == "${aws_sqs_queue.events.arn}", "event source mapping: the SQS buffer")
     r.check(v(esm.get("function_response_types")) == ["ReportBatchItemFailures"],
             "event source mapping: partial batch failures (ReportBatchItemFailures)")
@@ -164,6 +185,25 @@ def check_alarms(r, m):
             "alarm: dead-letter queue depth > 0")
     r.check(all("local.alarm_topic" in str(a.get("alarm_actions")) for a in alarms.values()),
             "alarms notify var.alarm_topic_arn (default: the alert topic)")
+
+
+def check_forwarding(r):
+    r.section("modules/forwarding")
+    m = tm.load(TF / FORWARDING)
+    alarms = m["resource"].get("aws_cloudwatch_metric_alarm", {})
+    dlq = [a for a in alarms.values() if v(a.get("namespace")) == "AWS/SQS"
+           and v(a.get("metric_name")) == "ApproximateNumberOfMessagesVisible"
+           and "aws_sqs_queue.dead_letters" in str(a.get("dimensions")) and v(a.get("threshold")) == 0
+           and v(a.get("comparison_operator")) == "GreaterThanThreshold"]
+    r.check(len(dlq) == 1, "alarm: forwarding dead-letter queue depth > 0")
+    r.check(bool(dlq) and all("var.alarm_topic_arn" in str(a.get(k)) for a in dlq for k in ("alarm_actions", "ok_actions")),
+            "the forwarding alarm notifies var.alarm_topic_arn")
+    r.check("alarm_topic_arn" in m["variable"] and m["variable"]["alarm_topic_arn"].get("validation"),
+            "forwarding: variable alarm_topic_arn exists and is validated")
+    target = res(m, "aws_cloudwatch_event_target", "forward") or {}
+    r.check(nested(target, "dead_letter_config", "arn") == "${aws_sqs_queue.dead_letters.arn}",
+            "forwarding targets have the dead-letter queue the alarm watches")
+    return m
 
 
 def check_wiring(r, m):
@@ -266,8 +306,67 @@ def check_patterns(r, scratch, events):
     everything = render_rules(scratch, {"event_scope": "all"})
     samples = [e for _, _, e in ep.class_samples(dt, BREAK_GLASS_USER, BREAK_GLASS_ROLE)]
     samples += [e for _, e in ep.negative_samples(dt)]
-    r.check(list(everything) == ["all"] and all(delivering(everything, e) for e in samples),
-            "event_scope = all: one rule delivering every management event")
+    r.check(sorted(everything) == ["all", "own-rules"] and all(delivering(everything, e) for e in samples),
+            "event_scope = all: one rule delivering every management event (and own-rules)")
+    check_rules_watched(r, dt, {"rules": rules, "all": everything})
+
+
+def check_rules_watched(r, dt, scopes):
+    """No rule of the module is watched only by itself: a change to rule R (DisableRule,
+    DeleteRule, PutRule, PutTargets, RemoveTargets naming it) is delivered by a rule
+    other than R, else disabling R would also stop the event reporting it."""
+    for scope, rules in scopes.items():
+        for key in sorted(set(rules) | {"posture-scan"}):
+            alone = []
+            for call in ep.RULE_CALLS:
+                others = [k for k in delivering(rules, ep.rule_change(dt, call, f"trailguard-{key}")) if k != key]
+                if not others:
+                    alone.append(call)
+            r.check(not alone, f"event_scope = {scope}: changes to rule {key} are delivered by another rule",
+                    f"{', '.join(alone)} on trailguard-{key} only delivered by itself, or not at all")
+        foreign = [c for c in ep.RULE_CALLS if "own-rules" in delivering(rules, ep.rule_change(dt, c, "app-nightly"))]
+        r.check(not foreign, f"event_scope = {scope}: own-rules leaves other rules' changes alone", f"{foreign}")
+
+
+def console_error(scratch, expression, variables):
+    """The error of evaluating `expression` with `variables`, or "" when it evaluates."""
+    try:
+        scratch.evaluate(expression, variables)
+    except RuntimeError as e:
+        return str(e)
+    return ""
+
+
+def check_concurrency(r, scratch):
+    r.section("reserved concurrency and the SQS event source mapping")
+    for bad in (0, 1, 2, 3.5):
+        err = console_error(scratch, "local.sqs_max_concurrency", {"reserved_concurrency": bad})
+        r.check("reserved_concurrency" in err, f"reserved_concurrency = {bad} is refused", err or "accepted")
+    for reserved in (3, 4, 10, 1000, 1001, 5000):
+        got = scratch.evaluate("local.sqs_max_concurrency", {"reserved_concurrency": reserved})
+        ok = isinstance(got, int) and 2 <= got <= min(1000, reserved - 1)
+        r.check(ok, f"reserved_concurrency = {reserved}: SQS pollers get {got}, "
+                    f"{reserved - got if isinstance(got, int) else '?'} left for the posture scan and S3")
+    got = scratch.evaluate("local.sqs_max_concurrency", {"reserved_concurrency": -1})
+    r.check(got is None, "reserved_concurrency = -1: no maximum concurrency", f"got {got}")
+
+
+def check_config_check_block(r, scratch):
+    """config.tf's check block warns when config_toml is given and break_glass is empty."""
+    text = (TF / "config.tf").read_text()
+    m = re.search(r'check\s+"break_glass_with_config_toml"\s*\{\s*assert\s*\{\s*condition\s*=\s*(.+?)\n', text)
+    if not r.check(m is not None, "config.tf: check block break_glass_with_config_toml (a warning, not an error)"):
+        return
+    condition = m.group(1)
+    toml = "[principals]\nbreak_glass = [\"arn:aws:iam::111122223333:user/breakglass\"]\n"
+    cases = [
+        ({"config_toml": toml}, False, "config_toml set, break_glass empty: warns"),
+        ({"config_toml": toml, "break_glass": [BREAK_GLASS_USER]}, True, "config_toml set, break_glass set: quiet"),
+        ({"break_glass": []}, True, "config_toml null: quiet"),
+    ]
+    for variables, want, what in cases:
+        got = scratch.evaluate(condition, variables)
+        r.check(got is want, f"check break_glass_with_config_toml: {what}", f"condition {condition} gave {got}")
 
 
 def check_config(r, scratch):
@@ -325,6 +424,13 @@ def check_action_lists(r, locals_):
     extra, missing = sorted(allowed - set(listed)), sorted(set(listed) - allowed)
     r.check(not extra and not missing, f"role's code actions == aws-actions.txt ({len(allowed)} actions)",
             f"allowed by iam.tf but not in aws-actions.txt: {extra}; in aws-actions.txt but not allowed: {missing}")
+    everything = set(every) | set(listed)
+    banned = sorted(everything & NOT_FOR_THE_FUNCTION)
+    r.check(not banned, "no instance isolation and no LookupEvents for the function (role and aws-actions.txt)",
+            f"found: {banned}")
+    ec2 = sorted(a for a in everything if a.startswith("ec2:"))
+    r.check(set(ec2) <= FUNCTION_EC2, f"EC2: the posture scan's inventory reads only ({', '.join(ec2)})",
+            f"beyond {sorted(FUNCTION_EC2)}: {sorted(set(ec2) - FUNCTION_EC2)}")
     return code, platform
 
 
@@ -371,12 +477,17 @@ def check_policy(r, m, code, platform):
 # ---------------------------------------------------------------- README
 
 
-def check_readme(r, m):
+def check_readme(r, m, forwarding):
     r.section("README.md")
     text = (TF / "README.md").read_text() if (TF / "README.md").is_file() else ""
     for kind in ("variable", "output"):
         missing = [n for n in m[kind] if f"`{n}`" not in text]
         r.check(not missing, f"README documents every {kind}", f"missing: {missing}")
+    section = text.split("## `modules/forwarding`", 1)[1].split("\n## ", 1)[0] if "## `modules/forwarding`" in text else ""
+    for kind in ("variable", "output"):
+        missing = [n for n in forwarding[kind] if f"| `{n}` |" not in section]
+        r.check(bool(section) and not missing, f"README documents every {kind} of modules/forwarding",
+                f"missing: {missing}")
     blocks = re.findall(r"```json\n(.*?)```", text, re.S)
     scps = [b for b in blocks if "aws:PrincipalArn" in b]
     ok = False
@@ -419,6 +530,8 @@ def check_terraform(r, events):
                 r.check(val.returncode == 0, f"terraform validate {rel or '.'}", (val.stdout + val.stderr)[-3000:])
         check_patterns(r, scratch, events)
         check_config(r, scratch)
+        check_config_check_block(r, scratch)
+        check_concurrency(r, scratch)
     finally:
         scratch.close()
 
@@ -456,7 +569,8 @@ def main():
     check_events_file(r, events)
     code, platform = check_action_lists(r, root["locals"])
     check_policy(r, root, code, platform)
-    check_readme(r, root)
+    forwarding = check_forwarding(r)
+    check_readme(r, root, forwarding)
     check_terraform(r, events)
     check_checkov(r)
     print(f"\nterraform: {r.passed} passed, {r.failures} failed")

@@ -105,8 +105,8 @@ AUTOMATION = identity(
 )
 
 
-def event(detail_types, source, name, who=AUTOMATION, ro=None, error=None):
-    """A CloudTrail event as EventBridge delivers it."""
+def event(detail_types, source, name, who=AUTOMATION, ro=None, error=None, request=None):
+    """A CloudTrail event as EventBridge delivers it (`request`: its requestParameters)."""
     sign_in = source == "signin.amazonaws.com"
     detail = {
         "eventVersion": "1.09",
@@ -122,6 +122,8 @@ def event(detail_types, source, name, who=AUTOMATION, ro=None, error=None):
     }
     if error:
         detail["errorCode"] = error
+    if request is not None:
+        detail["requestParameters"] = request
     service = source.split(".")[0]
     return {
         "version": "0",
@@ -158,6 +160,16 @@ def class_samples(detail_types, break_glass_user, break_glass_role):
         ("denied", "denied AssumeRole (read-only in CloudTrail)", e("sts.amazonaws.com", "AssumeRole", error="AccessDenied")),
         ("denied", "denied Organizations write", e("organizations.amazonaws.com", "CreateAccount", error="AccessDeniedException")),
     ]
+
+
+# events.amazonaws.com calls on one rule, and the request parameter naming it.
+RULE_CALLS = {"DisableRule": "name", "DeleteRule": "name", "PutRule": "name",
+              "PutTargets": "rule", "RemoveTargets": "rule"}
+
+
+def rule_change(detail_types, name, rule_name):
+    """`name` (a key of RULE_CALLS) called on the rule `rule_name`."""
+    return event(detail_types, "events.amazonaws.com", name, request={RULE_CALLS[name]: rule_name})
 
 
 def negative_samples(detail_types):

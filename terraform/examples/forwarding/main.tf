@@ -49,6 +49,10 @@ module "forward_eu_west_1" {
 
   target_event_bus_arn = module.trailguard.event_bus_arn
   event_rules          = module.trailguard.event_rules
+  # An SNS topic in eu-west-1 for the alarm on events that could not be
+  # forwarded (CloudWatch alarms notify topics of their own region only);
+  # without it the alarm only shows in the console.
+  # alarm_topic_arn = "arn:aws:sns:eu-west-1:111122223333:ops-alarms"
 }
 
 module "forward_us_west_2" {

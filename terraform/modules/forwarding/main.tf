@@ -2,6 +2,8 @@
 # main region's default bus, where the main module's rules send them to the
 # function. Apply once per region, with a provider for that region (see
 # examples/forwarding). The main module needs accept_forwarded_events = true.
+# Events the main bus refuses land in a dead-letter queue with an alarm on its
+# depth (var.alarm_topic_arn, a topic in this region).
 
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
@@ -40,6 +42,32 @@ resource "aws_sqs_queue" "dead_letters" {
   message_retention_seconds = 14 * 86400
   sqs_managed_sse_enabled   = true
   tags                      = local.tags
+}
+
+# Forwarding that fails is a region the guard no longer sees: alarm on the
+# first dead letter, like the main module's dead-letter alarm.
+resource "aws_cloudwatch_metric_alarm" "dead_letters" {
+  alarm_name          = "${var.name}-forward-dead-letters"
+  alarm_description   = "trailguard: ${local.region} events could not be forwarded to the main region's bus and wait in ${aws_sqs_queue.dead_letters.name}; the guard does not see them. Fix the cause (target bus permission, role), then replay them with PutEvents."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.dead_letters.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  ok_actions          = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  tags                = local.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.alarm_topic_arn == null || try(split(":", var.alarm_topic_arn)[3], "") == local.region
+      error_message = "alarm_topic_arn must be an SNS topic in ${local.region}: CloudWatch alarms only notify topics of their own region."
+    }
+  }
 }
 
 resource "aws_sqs_queue_policy" "dead_letters" {

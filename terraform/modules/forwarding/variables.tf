@@ -23,6 +23,17 @@ variable "event_rules" {
   }))
 }
 
+variable "alarm_topic_arn" {
+  description = "SNS topic, in this forwarding region (CloudWatch alarms only notify topics of their own region), that the alarm on the forwarding dead-letter queue notifies (depth > 0: events of this region did not reach the main region's bus). null: the alarm is created without notification (visible in the CloudWatch console and describe-alarms only)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_.-]+$", var.alarm_topic_arn))
+    error_message = "alarm_topic_arn must be null or an SNS topic ARN."
+  }
+}
+
 variable "tags" {
   description = "Tags added to every resource that takes tags."
   type        = map(string)
