@@ -60,7 +60,8 @@ def event(i, name, params, session):
         "eventName": name, "awsRegion": "us-east-1", "sourceIPAddress": "203.0.113.9",
         "userAgent": "aws-cli/2.15.0", "requestParameters": params,
         "responseElements": None, "requestID": f"r-{name}-{i}",
-        "eventID": f"bench-{name}-{i:06d}", "readOnly": session,
+        "eventID": f"bench-{name}-{i:06d}",
+        "readOnly": name.startswith(("List", "Get", "Describe")),
         "eventType": "AwsApiCall", "managementEvent": True,
         "recipientAccountId": ACCOUNT, "eventCategory": "Management",
     }
@@ -74,6 +75,8 @@ KINDS = [
     ("non-matching (a role session's ListUsers)", "ListUsers", lambda i: None, True),
     ("non-matching (an IAM user's ListUsers: one address fact per day)",
      "ListUsers", lambda i: None, False),
+    ("non-matching write (an IAM user's TagUser: kept as the actor's activity)",
+     "TagUser", lambda i: {"userName": f"user{i}", "tags": [{"key": "team", "value": "a"}]}, False),
     ("matching (AttachUserPolicy admin: claim + SNS alert)", "AttachUserPolicy",
      lambda i: {"userName": f"user{i}",
                 "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}, False),
@@ -126,7 +129,7 @@ def drive(port, log, pid, n):
           f"engine): {init[0]:.1f} ms" if init else "function init: not logged")
     with open(f"/proc/{pid}/status") as f:
         hwm = next((l.split()[1] for l in f if l.startswith("VmHWM:")), "0")
-    print(f"function peak RSS after {3 * n} invocations: {int(hwm) / 1024:.1f} MB")
+    print(f"function peak RSS after {len(KINDS) * n} invocations: {int(hwm) / 1024:.1f} MB")
 
 
 if __name__ == "__main__":
