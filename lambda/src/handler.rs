@@ -177,7 +177,7 @@ impl<B: Backend> Handler<B> {
     async fn dead_letter(&self, m: &trigger::SqsMessage, reason: &str) -> bool {
         match self.backend.dead_letter(m, reason).await {
             Ok(()) => {
-                tracing::error!(message_id = %m.id, receive_count = m.receive_count, reason = %reason, "SQS message failed on its last delivery; sent to the DLQ with the reason");
+                tracing::error!(message_id = %m.id, receive_count = m.receive_count, reason = %reason, "SQS message failed for good (its last delivery, or unreadable); sent to the DLQ with the reason");
                 true
             }
             Err(e) => {
