@@ -32,14 +32,44 @@ locals {
     source => sort(distinct([for p in local.named_pairs : p.name if p.source == source]))
     if !contains(local.class_sources, source)
   }
+  # events.json read_filters: read calls of a source delivered only when a
+  # further detail pattern matches (ssm: GetParameter* with withDecryption true,
+  # not invokedBy a service), the source's other calls as named, in one rule
+  # ($or of the two branches).
+  read_filters = try(local.events.read_filters, {})
+  filtered = {
+    for source, names in local.named : source => {
+      reads  = [for n in names : n if contains(try(local.read_filters[source].events, []), n)]
+      others = [for n in names : n if !contains(try(local.read_filters[source].events, []), n)]
+    }
+  }
   named_rules = {
     for source, names in local.named : replace(source, ".amazonaws.com", "") => {
       description = "trailguard: ${source} calls the rules read"
       state       = local.all_cloudtrail_management_events
-      pattern = jsonencode({
-        detail-type = [local.api_call]
-        detail      = { eventSource = [source], eventName = names }
-      })
+      pattern = (
+        length(local.filtered[source].reads) == 0 ? jsonencode({
+          detail-type = [local.api_call]
+          detail      = { eventSource = [source], eventName = names }
+        }) :
+        length(local.filtered[source].others) == 0 ? jsonencode({
+          detail-type = [local.api_call]
+          detail = merge(
+            { eventSource = [source], eventName = local.filtered[source].reads },
+            local.read_filters[source].detail,
+          )
+        }) :
+        jsonencode({
+          detail-type = [local.api_call]
+          detail = {
+            eventSource = [source]
+            "$or" = [
+              { eventName = local.filtered[source].others },
+              merge({ eventName = local.filtered[source].reads }, local.read_filters[source].detail),
+            ]
+          }
+        })
+      )
     }
   }
 

@@ -7,6 +7,8 @@
 - the EventBridge rules, rendered by terraform from events.json, deliver every
   event the rules read, and not routine automation; a change to any of the
   module's rules (DisableRule, DeleteRule, ...) is delivered by another rule;
+- ssm parameter reads (events.json read_filters) are delivered only with
+  withDecryption true and no userIdentity.invokedBy, ssm writes always;
 - reserved_concurrency leaves one execution beside the SQS pollers (values
   evaluated by terraform console), and the config_toml/break_glass check block
   warns when it should;
@@ -268,6 +270,18 @@ def check_events_file(r, events):
         r.check(ok, f"rule {rule_id}: {len(names)} event name(s), classes {spec.get('every_record', [])}")
     used = {c for s in events["rules"].values() for c in s.get("every_record", [])}
     r.check(used == classes, "every class is used by a rule", f"unused: {sorted(classes - used)}")
+    named = {(s, n) for _, s, n in required_events(events)}
+    for source, spec in sorted(events.get("read_filters", {}).items()):
+        names = spec.get("events", []) if isinstance(spec, dict) else []
+        ok = set(spec) == {"events", "detail"} and isinstance(spec["detail"], dict) and bool(spec["detail"])
+        ok = ok and source.endswith(".amazonaws.com") and source not in events["sign_in_sources"]
+        ok = ok and source != "iam.amazonaws.com" and bool(names)
+        ok = ok and all((source, n) in named and ep.read_only(n) for n in names)
+        r.check(ok, f"read_filters {source}: {len(names)} read call(s) a rule names, a detail pattern",
+                "keys events and detail; names must be read-only calls some rule names (not IAM or sign-in)")
+    r.section("eventpattern.py (the matcher these checks use)")
+    for what, ok in ep.self_test():
+        r.check(ok, f"matcher: {what}")
 
 
 def render_rules(scratch, variables):
@@ -277,6 +291,48 @@ def render_rules(scratch, variables):
 
 def delivering(rules, event):
     return sorted(k for k, rule in rules.items() if ep.delivered(rule, event))
+
+
+def required_event(events, source, name, ro):
+    """The event `name` of `source`; for a read_filters read, with the detail its filter asks."""
+    event = ep.event(events["detail_types"], source, name, ro=ro)
+    spec = events.get("read_filters", {}).get(source, {})
+    return ep.with_detail(event, ep.sample(spec["detail"])) if name in spec.get("events", []) else event
+
+
+def check_read_filters(r, rules, events):
+    """ssm reads reach the function only when secrets-harvesting counts them (withDecryption
+    true, not invokedBy a service: detector/src/rules/secrets/reads.rs, harvesting.rs)."""
+    dt = events["detail_types"]
+    ssm = "ssm.amazonaws.com"
+    if not r.check(ssm in events.get("read_filters", {}), "events.json read_filters has ssm.amazonaws.com"):
+        return
+    service = dict(ep.AUTOMATION, invokedBy="ecs.amazonaws.com")
+    get = lambda name, req, who=ep.AUTOMATION: ep.event(dt, ssm, name, who=who, request=req)  # noqa: E731
+    cases = [
+        ("GetParameter without withDecryption (an /aws/service/ AMI look-up)",
+         get("GetParameter", {"name": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"}), False),
+        ("GetParameter withDecryption false", get("GetParameter", {"name": "/app/db", "withDecryption": False}), False),
+        ("GetParameters withDecryption \"false\"", get("GetParameters", {"names": ["/app/db"], "withDecryption": "false"}),
+         False),
+        ("GetParametersByPath without withDecryption", get("GetParametersByPath", {"path": "/app/"}), False),
+        ("GetParameter withDecryption true, invokedBy ecs.amazonaws.com",
+         get("GetParameter", {"name": "/app/db", "withDecryption": True}, service), False),
+        ("GetParametersByPath withDecryption \"true\", invokedBy ecs.amazonaws.com",
+         get("GetParametersByPath", {"path": "/app/", "withDecryption": "true"}, service), False),
+        ("GetParameter withDecryption true", get("GetParameter", {"name": "/app/db", "withDecryption": True}), True),
+        ("GetParameters withDecryption \"TRUE\"", get("GetParameters", {"names": ["/a"], "withDecryption": "TRUE"}), True),
+        ("GetParametersByPath withDecryption \"True\"",
+         get("GetParametersByPath", {"path": "/app/", "withDecryption": "True"}), True),
+        ("PutParameter (self-protection)", get("PutParameter", {"name": "/trailguard/config"}), True),
+        ("PutParameter invokedBy a service (self-protection)",
+         get("PutParameter", {"name": "/trailguard/config"}, service), True),
+        ("DeleteParameters (self-protection)", get("DeleteParameters", {"names": ["/trailguard/config"]}), True),
+    ]
+    for what, event, want in cases:
+        got = delivering(rules, event)
+        r.check(bool(got) == want, f"ssm: {what}: {'delivered' if want else 'not delivered'}",
+                f"delivered by {got}" if got else "not delivered")
 
 
 def check_patterns(r, scratch, events):
@@ -290,10 +346,11 @@ def check_patterns(r, scratch, events):
     missed = []
     for owner, source, name in required_events(events):
         for ro in sorted({ep.read_only(name), False}):
-            if not delivering(rules, ep.event(dt, source, name, ro=ro)):
+            if not delivering(rules, required_event(events, source, name, ro)):
                 missed.append(f"{owner}: {source} {name} (readOnly {ro})")
-    r.check(not missed, f"every named event of every rule is delivered ({len(required_events(events))} events)",
-            "; ".join(missed))
+    r.check(not missed, f"every named event of every rule is delivered ({len(required_events(events))} events; "
+                        "read_filters reads as their filter asks)", "; ".join(missed))
+    check_read_filters(r, rules, events)
     for cls, what, event in ep.class_samples(dt, BREAK_GLASS_USER, BREAK_GLASS_ROLE.replace("*", "Admin")):
         got = delivering(rules, event)
         r.check(bool(got), f"class {cls}: {what} -> {', '.join(got) or 'NOT DELIVERED'}")

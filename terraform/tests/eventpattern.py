@@ -1,12 +1,13 @@
 """EventBridge event pattern matching, as much of it as trailguard's patterns use
-(exact values, prefix, suffix, wildcard, anything-but, exists, $or), and the
-sample CloudTrail events check_module.py sends through the rendered rules.
+(exact values, prefix, suffix, wildcard, anything-but, exists,
+equals-ignore-case, $or; self_test() checks a few), and the sample CloudTrail events check_module.py sends through the rendered rules.
 
 Rule states: ENABLED does not deliver read-only CloudTrail management events
 (AWS delivers some, but not those named Get*, List*, Describe*; this model
 assumes none), ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS delivers every one.
 """
 
+import copy
 import re
 
 ALL_EVENTS = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
@@ -83,6 +84,65 @@ def delivered(rule, event):
     if rule["state"] != ALL_EVENTS and detail.get("readOnly") is True:
         return False
     return matches(rule["pattern"], event)
+
+
+def sample(pattern):
+    """A value matching `pattern` (a detail-level pattern of exact values,
+    equals-ignore-case and exists only): its first alternative of each leaf;
+    a key with exists false is left out."""
+    out = {}
+    for key, want in pattern.items():
+        if isinstance(want, dict):
+            out[key] = sample(want)
+            continue
+        first = want[0]
+        if not isinstance(first, dict):
+            out[key] = first
+        elif "equals-ignore-case" in first:
+            out[key] = first["equals-ignore-case"]
+        elif first == {"exists": True}:
+            out[key] = "present"
+        elif first != {"exists": False}:
+            raise ValueError(f"no sample for {first}")
+    return out
+
+
+def with_detail(event, extra):
+    """`event` with `extra` merged (deeply) into a copy of its detail."""
+    def merge(into, more):
+        for k, x in more.items():
+            if isinstance(x, dict) and isinstance(into.get(k), dict):
+                merge(into[k], x)
+            else:
+                into[k] = x
+    out = copy.deepcopy(event)
+    merge(out["detail"], extra)
+    return out
+
+
+def self_test():
+    """(what, ok) of small checks of this matcher."""
+    ic = {"requestParameters": {"withDecryption": [True, {"equals-ignore-case": "true"}]},
+          "userIdentity": {"invokedBy": [{"exists": False}]}}
+    either = {"$or": [{"eventName": ["PutParameter"]}, dict(ic, eventName=["GetParameter"])]}
+    get = lambda req, who=None: dict({"eventName": "GetParameter", "requestParameters": req},  # noqa: E731
+                                     userIdentity=who or {"type": "IAMUser"})
+    return [
+        ("exact boolean true", matches(ic, get({"withDecryption": True}))),
+        ("equals-ignore-case: TRUE, True, true", all(matches(ic, get({"withDecryption": t}))
+                                                     for t in ("TRUE", "True", "true"))),
+        ("boolean false, string false, absent: no match", not any(
+            matches(ic, get(q)) for q in ({"withDecryption": False}, {"withDecryption": "false"}, {}))),
+        ("exists false: a present key does not match",
+         not matches(ic, get({"withDecryption": True}, {"type": "AssumedRole", "invokedBy": "ecs.amazonaws.com"}))),
+        ("exists true / false on a missing key", matches({"a": [{"exists": False}]}, {})
+         and not matches({"a": [{"exists": True}]}, {})),
+        ("equals-ignore-case does not match a boolean", not matches({"a": [{"equals-ignore-case": "true"}]}, {"a": True})),
+        ("$or: either branch", matches(either, {"eventName": "PutParameter"})
+         and matches(either, get({"withDecryption": "True"}))),
+        ("$or: no branch", not matches(either, get({})) and not matches(either, {"eventName": "DeleteParameter"})),
+        ("sample() matches its pattern", matches(ic, sample(ic)) and "invokedBy" not in sample(ic)["userIdentity"]),
+    ]
 
 
 def read_only(name):
