@@ -347,3 +347,46 @@ fn claims_are_leased_until_settled() {
     // An ended claim (event time past `until`) is free.
     assert!(take_claim(&mut book, "k", 501, 900, l(9_000, 9_100)));
 }
+
+/// Mass termination from four `TerminateInstances` calls, each its own
+/// invocation, in several orders and with redeliveries: one alert each time.
+#[tokio::test]
+async fn mass_termination_across_invocations_alerts_once_in_any_order() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/rules/corr-mass-termination/positive-ten-instances-in-four-calls.jsonl");
+    let text = std::fs::read_to_string(path).unwrap();
+    let events: Vec<Value> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let rec: Value = serde_json::from_str(l).unwrap();
+            json!({"version": "0", "id": format!("eb-{}", rec["eventID"].as_str().unwrap_or("")),
+                   "detail-type": "AWS API Call via CloudTrail", "source": "aws.ec2",
+                   "account": rec["recipientAccountId"], "region": rec["awsRegion"], "detail": rec})
+        })
+        .collect();
+    let n = events.len();
+    assert!(n >= 4, "{n} events");
+    let count = |h: &Handler<MemoryBackend>| {
+        let p = h.backend.published.lock().unwrap();
+        p.iter()
+            .filter(|(_, b)| b.contains("\"rule_id\": \"corr-mass-termination\""))
+            .count()
+    };
+    let orders: Vec<Vec<usize>> = vec![(0..n).collect(), (0..n).rev().collect(), {
+        let mut v: Vec<usize> = (0..n).collect();
+        v.rotate_left(2);
+        v
+    }];
+    for order in orders {
+        let h = handler(Mode::Detect);
+        for &i in &order {
+            invoke(&h, events[i].clone()).await.unwrap();
+        }
+        assert_eq!(count(&h), 1, "order {order:?}");
+        for e in &events {
+            invoke(&h, e.clone()).await.unwrap();
+        }
+        assert_eq!(count(&h), 1, "redelivery, order {order:?}");
+    }
+}
