@@ -53,13 +53,14 @@ fn target(r: &Record) -> String {
 
 /// The record as activity, when it is a principal's write call or sign-in.
 pub fn of_record(r: &Record, time: Timestamp) -> Option<Activity> {
+    // Cheap test first: most events are reads, and need no actor.
+    let sign_in = r.source() == "signin.amazonaws.com";
+    if r.is_read_only() && !sign_in {
+        return None;
+    }
     let ev = Event::new(r, time);
     let actor = ev.actor();
     if matches!(actor.kind, ActorKind::AWSService) || actor.invoked_by.is_some() {
-        return None;
-    }
-    let sign_in = r.source() == "signin.amazonaws.com";
-    if r.is_read_only() && !sign_in {
         return None;
     }
     let mut name = r.name().to_owned();

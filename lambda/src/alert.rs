@@ -4,7 +4,7 @@
 //! Finding JSON.
 
 use trailguard::finding::{short_name, TimelineEntry};
-use trailguard::record::Timestamp;
+use trailguard::record::format_time;
 use trailguard::Finding;
 
 /// SNS rejects longer subjects.
@@ -65,12 +65,6 @@ pub fn subject(f: &Finding) -> String {
     }
 }
 
-fn rfc3339(t: Timestamp) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_else(|| t.to_string())
-}
-
 /// `2026-11-20T10:00:00Z CreateUser backdoor (e1)`.
 fn line(e: &TimelineEntry) -> String {
     let target = if e.target.is_empty() {
@@ -80,7 +74,7 @@ fn line(e: &TimelineEntry) -> String {
     };
     format!(
         "{} {}{} ({})",
-        rfc3339(e.time),
+        format_time(e.time),
         e.event_name,
         target,
         e.event_id
@@ -99,7 +93,7 @@ pub fn body(f: &Finding, action: &Action, recent: &[TimelineEntry]) -> String {
         f.severity.as_str(),
         f.response.as_str()
     ));
-    b.push_str(&format!("When:      {}\n", rfc3339(f.time)));
+    b.push_str(&format!("When:      {}\n", format_time(f.time)));
     b.push_str(&format!("Account:   {} ({})\n", f.account, f.region));
     b.push_str(&format!(
         "Actor:     {} [{}]\n",

@@ -324,7 +324,10 @@ pub fn dead_letter_attributes(msg: &SqsMessage, reason: &str) -> Vec<(&'static s
     let mut out = vec![
         ("trailguard-reason", reason),
         ("trailguard-receive-count", msg.receive_count.to_string()),
-        ("trailguard-failed-at", rfc3339(now())),
+        (
+            "trailguard-failed-at",
+            trailguard::record::format_time(now()),
+        ),
     ];
     // SQS refuses empty attribute values.
     for (k, v) in [
@@ -336,8 +339,4 @@ pub fn dead_letter_attributes(msg: &SqsMessage, reason: &str) -> Vec<(&'static s
         }
     }
     out
-}
-
-fn rfc3339(t: Timestamp) -> String {
-    chrono::DateTime::from_timestamp(t, 0).map_or_else(|| t.to_string(), |d| d.to_rfc3339())
 }
