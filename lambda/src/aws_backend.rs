@@ -8,6 +8,7 @@ use crate::backend::{now, Backend, BackendError, Claim, Lease};
 use crate::dynamo::{DynamoState, Table};
 use crate::settings::{ConfigSource, Settings};
 use crate::trigger::{S3Object, SqsMessage};
+use crate::Handler;
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::{BehaviorVersion, Region};
 use trailguard::aws::guard::{quarantine, QuarantineRequest};
@@ -86,13 +87,13 @@ pub async fn load_config(
 }
 
 impl AwsBackend {
-    /// Builds every client and reads the configuration (SSM); the caller
-    /// identity waits for the first quarantine or posture scan.
-    /// `endpoint_url`: an emulator (tests), else AWS.
+    /// Builds every client, reads the configuration (SSM) and builds the
+    /// engine, once; the caller identity waits for the first quarantine or
+    /// posture scan. `endpoint_url`: an emulator (tests), else AWS.
     pub async fn init(
         settings: &Settings,
         endpoint_url: Option<&str>,
-    ) -> Result<AwsBackend, InitError> {
+    ) -> Result<(AwsBackend, Engine), InitError> {
         let sdk = sdk_config(endpoint_url).await;
         // The library's clients (IAM, EC2, S3, STS): path-style S3 only with an endpoint override.
         let aws = Aws::connect(&AwsOptions {
@@ -104,7 +105,8 @@ impl AwsBackend {
         cfg.extend_self(&settings.self_names);
         let ddb = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(aws.counter().clone());
         let sns = aws_sdk_sns::config::Builder::from(&sdk).interceptor(aws.counter().clone());
-        let windows = Engine::new(cfg.clone())
+        let engine = Engine::new(cfg.clone());
+        let windows = engine
             .windows()
             .into_iter()
             .map(|(r, w)| (r.to_owned(), w))
@@ -118,7 +120,7 @@ impl AwsBackend {
                 d.queue_url.clone(),
             )
         });
-        Ok(AwsBackend {
+        let backend = AwsBackend {
             aws,
             table,
             sns: aws_sdk_sns::Client::from_conf(sns.build()),
@@ -126,8 +128,23 @@ impl AwsBackend {
             cfg,
             who: tokio::sync::OnceCell::new(),
             dlq,
-        })
+        };
+        Ok((backend, engine))
     }
+}
+
+/// The handler over the real clients, as a cold start builds it: settings'
+/// mode and dead-letter queue, the engine and clients from [`AwsBackend::init`].
+pub async fn handler(
+    settings: &Settings,
+    endpoint_url: Option<&str>,
+) -> Result<Handler<AwsBackend>, InitError> {
+    let (backend, engine) = AwsBackend::init(settings, endpoint_url).await?;
+    let handler = Handler::new(engine, settings.mode, backend);
+    Ok(match &settings.dead_letters {
+        Some(d) => handler.with_dead_letters(d.max_receive),
+        None => handler,
+    })
 }
 
 impl AwsBackend {

@@ -143,6 +143,10 @@ pub struct MemoryBackend {
     /// (subject, body) per alert.
     pub published: Mutex<Vec<(String, String)>>,
     pub quarantined: Mutex<Vec<String>>,
+    /// `start <target>` / `end <target>` per quarantine, in order.
+    pub quarantine_log: Mutex<Vec<String>>,
+    /// Each quarantine takes this long (concurrency tests).
+    pub quarantine_delay: Mutex<Option<std::time::Duration>>,
     pub objects: Mutex<Vec<(S3Object, Vec<u8>)>>,
     pub posture_findings: Mutex<Vec<Finding>>,
     /// Subjects containing this fail to publish (error tests).
@@ -276,6 +280,12 @@ impl Backend for MemoryBackend {
     }
 
     async fn quarantine(&self, target: &str, _finding: &Finding) -> Result<String, String> {
+        lock(&self.quarantine_log).push(format!("start {target}"));
+        let delay = *lock(&self.quarantine_delay);
+        if let Some(d) = delay {
+            tokio::time::sleep(d).await;
+        }
+        lock(&self.quarantine_log).push(format!("end {target}"));
         lock(&self.quarantined).push(target.to_owned());
         Ok(format!("{target} quarantined"))
     }

@@ -11,6 +11,7 @@ use crate::activity::{self, Activity};
 use crate::alert::{self, Action};
 use crate::backend::{Backend, BackendError, Claim, Lease};
 use crate::settings::Mode;
+use crate::target_lock;
 use crate::trigger::{self, S3Object, Trigger};
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
@@ -348,7 +349,7 @@ impl<B: Backend> Handler<B> {
             tracing::info!(finding = %f.uid(), "already alerted (redelivery)");
             return Ok(());
         }
-        let action = self.respond(f).await;
+        let action = self.respond(f, lease).await;
         if matches!(action, Action::Quarantined(_)) {
             r.quarantines += 1;
         }
@@ -374,8 +375,9 @@ impl<B: Backend> Handler<B> {
     }
 
     /// Guard mode and a `quarantine` response: quarantines the actor (and,
-    /// for a backdoor, the principal it made).
-    async fn respond(&self, f: &Finding) -> Action {
+    /// for a backdoor, the principal it made), one invocation per target at
+    /// a time.
+    async fn respond(&self, f: &Finding, lease: Lease) -> Action {
         if self.mode != Mode::Guard || f.response != Response::Quarantine {
             return Action::AlertOnly;
         }
@@ -387,7 +389,7 @@ impl<B: Backend> Handler<B> {
         }
         let (mut done, mut failed) = (Vec::new(), Vec::new());
         for t in &targets {
-            match self.backend.quarantine(t, f).await {
+            match target_lock::quarantine(&self.backend, t, f, lease).await {
                 Ok(s) => done.push(s),
                 Err(e) => {
                     tracing::error!(target = %t, reason = %e, "quarantine failed");

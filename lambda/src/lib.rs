@@ -6,6 +6,7 @@
 //! Layout: [`settings`] (the environment contract), [`trigger`] (payload
 //! shapes), [`handler`] (the per-invocation logic over a [`backend::Backend`]),
 //! [`alert`] (SNS subject and body), [`activity`] (actors' recent events), [`dynamo`] (state, claims, journal),
+//! [`target_lock`] (one quarantine per target at a time),
 //! [`aws_backend`] (the real clients), [`payload`] (one-off evaluation).
 
 pub mod activity;
@@ -16,6 +17,7 @@ pub mod dynamo;
 pub mod handler;
 pub mod payload;
 pub mod settings;
+pub mod target_lock;
 pub mod trigger;
 
 pub use handler::{Handler, HandlerError, Report};

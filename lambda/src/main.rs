@@ -4,9 +4,8 @@
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use std::sync::Arc;
-use trailguard_lambda::aws_backend::AwsBackend;
+use trailguard_lambda::aws_backend;
 use trailguard_lambda::settings::Settings;
-use trailguard_lambda::Handler;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -20,13 +19,7 @@ async fn main() -> Result<(), Error> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL")
         .ok()
         .filter(|u| !u.is_empty());
-    let backend = AwsBackend::init(&settings, endpoint.as_deref()).await?;
-    let engine = trailguard::Engine::new(backend.cfg.clone());
-    let mut handler = Handler::new(engine, settings.mode, backend);
-    if let Some(d) = &settings.dead_letters {
-        handler = handler.with_dead_letters(d.max_receive);
-    }
-    let handler = Arc::new(handler);
+    let handler = Arc::new(aws_backend::handler(&settings, endpoint.as_deref()).await?);
     tracing::info!(
         mode = settings.mode.as_str(),
         rules = handler.engine.rule_count(),

@@ -12,8 +12,7 @@ use aws_sdk_iam::Client as Iam;
 use common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use trailguard::Engine;
-use trailguard_lambda::aws_backend::AwsBackend;
+use trailguard_lambda::aws_backend::{self, AwsBackend};
 use trailguard_lambda::settings::{ConfigSource, DeadLetters, Mode, Settings};
 use trailguard_lambda::Handler;
 
@@ -27,10 +26,9 @@ async fn handler(w: &World, mode: Mode, table_name: &str) -> Handler<AwsBackend>
         self_names: vec!["trailguard-state".into()],
         dead_letters: None,
     };
-    let backend = AwsBackend::init(&settings, Some(&w.moto.endpoint))
+    aws_backend::handler(&settings, Some(&w.moto.endpoint))
         .await
-        .unwrap();
-    Handler::new(Engine::new(backend.cfg.clone()), mode, backend)
+        .unwrap()
 }
 
 fn ops(h: &Handler<AwsBackend>) -> BTreeSet<String> {
@@ -166,11 +164,9 @@ async fn s3_log_file_and_sqs_batch_with_config_from_ssm() {
             max_receive: 5,
         }),
     };
-    let backend = AwsBackend::init(&settings, Some(&w.moto.endpoint))
+    let h = aws_backend::handler(&settings, Some(&w.moto.endpoint))
         .await
         .unwrap();
-    let h =
-        Handler::new(Engine::new(backend.cfg.clone()), Mode::Guard, backend).with_dead_letters(5);
 
     // The story as one gzipped CloudTrail log file in S3.
     let records: Vec<Value> = story("sam", "backup4", "dddd0004-")
@@ -293,10 +289,9 @@ async fn a_failed_correlation_alert_fires_on_the_redelivery() {
         self_names: vec![],
         dead_letters: None,
     };
-    let broken = AwsBackend::init(&settings, Some(&w.moto.endpoint))
+    let broken = aws_backend::handler(&settings, Some(&w.moto.endpoint))
         .await
         .unwrap();
-    let broken = Handler::new(Engine::new(broken.cfg.clone()), Mode::Detect, broken);
     let now = trailguard_lambda::backend::now();
     let first = Lease {
         now,
