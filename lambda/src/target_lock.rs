@@ -118,7 +118,11 @@ mod tests {
         let log = b.quarantine_log.lock().unwrap().clone();
         let start = format!("start {MALLORY}");
         let end = format!("end {MALLORY}");
-        assert_eq!(log, [&start, &end, &start, &end], "interleaved: {log:?}");
+        assert_eq!(
+            log,
+            [&start, &end, &start, &end].map(|s| s.as_str()),
+            "interleaved: {log:?}"
+        );
         assert!(b.claims.lock().unwrap().is_empty(), "lock left behind");
     }
 

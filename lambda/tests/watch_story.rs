@@ -189,7 +189,7 @@ fn invoke(em: &Emulator, event: &Value) -> Value {
     serde_json::Deserializer::from_str(&out[start..])
         .into_iter::<Value>()
         .next()
-        .unwrap_or_else(|| Ok(Value::Null))
+        .unwrap_or(Ok(Value::Null))
         .unwrap_or_else(|e| panic!("{e}: {out}\nfunction log: {}", read(&em.function_log)))
 }
 
