@@ -361,3 +361,78 @@ async fn repeated_reads_cost_no_table_calls() {
     }
     assert_eq!(table_calls(&h), after_first);
 }
+
+/// Two findings about the same user quarantined at once (two invocations):
+/// the quarantine lock in DynamoDB lets one run; the other waits, finds the
+/// quarantine in effect and does nothing, so the journal holds one entry
+/// whose saved state is the user's state before any quarantine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_quarantines_of_one_user_journal_once() {
+    use trailguard_lambda::backend::Lease;
+    use trailguard_lambda::target_lock;
+    let w = world().await;
+    let iam = Iam::new(&w.sdk);
+    seed_users(&iam, "quinn", "backup-q").await;
+    let h = handler(&w, Mode::Guard, "tg-lock").await;
+    let arn = format!("arn:aws:iam::{MOTO_ACCOUNT}:user/quinn");
+    let finding = |rule: &str| -> trailguard::Finding {
+        serde_json::from_value(serde_json::json!({
+            "rule_id": rule, "title": rule, "severity": "critical",
+            "time": "2026-11-12T03:13:10Z", "account": MOTO_ACCOUNT, "region": "us-east-1",
+            "actor": {"arn": arn, "type": "IAMUser"}, "resources": [], "event_ids": [rule],
+            "mitre": [], "summary": "s", "response": "quarantine"
+        }))
+        .unwrap()
+    };
+    let (a, b) = (finding("corr-backdoor-admin"), finding("iam-admin-granted"));
+    let (x, y) = tokio::join!(
+        target_lock::quarantine(&h.backend, &arn, &a, Lease::longest()),
+        target_lock::quarantine(&h.backend, &arn, &b, Lease::longest())
+    );
+    let outs = [x.unwrap(), y.unwrap()];
+    assert_eq!(
+        outs.iter().filter(|o| o.contains("step(s) done")).count(),
+        1,
+        "{outs:?}"
+    );
+    assert_eq!(
+        outs.iter()
+            .filter(|o| o.contains("already quarantined"))
+            .count(),
+        1,
+        "{outs:?}"
+    );
+    let (policies, active) = user_state(&iam, "quinn").await;
+    assert!(!policies.is_empty() && active == 0, "{policies:?} {active}");
+    let ddb = aws_sdk_dynamodb::Client::new(&w.sdk);
+    let journal = ddb
+        .query()
+        .table_name("tg-lock")
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(
+            ":pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("journal#{arn}")),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(journal.count, 1, "{:#?}", journal.items);
+    let lock = ddb
+        .get_item()
+        .table_name("tg-lock")
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!(
+                "claim#{}",
+                target_lock::lock_key(&arn)
+            )),
+        )
+        .key(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S("claim".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(lock.item.is_none(), "lock left behind: {:?}", lock.item);
+}
