@@ -14,12 +14,14 @@ binaries behind. Three subcommands:
       of `deps/trailguard-<hash>` until a later command uplifts another
       build of the same binary over it (`cargo test` does, with dev features).
 
-  sweep TARGET PROFILE KEEP...
+  sweep TARGET PROFILE [--drop-incremental] KEEP...
       KEEP are the `.keep` files of every cargo command of this run (clippy,
       build, test --no-run). Every entry of
       TARGET/PROFILE/{deps,build,.fingerprint,examples} whose hash is in none
       of them is removed; the kept hashes are written to
-      TARGET/PROFILE/.trailguard-keep.json for `preflight`.
+      TARGET/PROFILE/.trailguard-keep.json for `preflight`. With
+      --drop-incremental (the run did not use incremental compilation and the
+      target directory is the script's own), TARGET/PROFILE/incremental goes too.
 
   preflight TARGET PROFILE MIN_FREE_GIB
       Prints the free space and the target's size. When less than
@@ -191,11 +193,16 @@ def read_keep(paths):
 
 def cmd_sweep(target, profile, keep_files):
     profile_dir = Path(target) / profile
-    keep = read_keep(keep_files)
+    drop_incremental = "--drop-incremental" in keep_files
+    keep = read_keep([f for f in keep_files if f != "--drop-incremental"])
     if not keep:
         print("target_sweep: no build units recorded; nothing removed", file=sys.stderr)
         return 0
     removed, freed = sweep_stale(profile_dir, keep)
+    incremental = profile_dir / "incremental"
+    if drop_incremental and incremental.exists():
+        freed += remove(incremental)
+        removed += 1
     (profile_dir / KEEP_FILE).write_text(json.dumps(sorted(keep)) + "\n")
     print(
         f"target_sweep: kept {len(keep)} build units; removed {removed} stale entries "

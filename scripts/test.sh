@@ -13,6 +13,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
 
+# The script's own target directory (not one the caller chose) is swept harder.
+OWN_TARGET=$([[ -z "${CARGO_TARGET_DIR:-}" ]] && echo yes || echo no)
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/trailguard/target}"
 # Incremental caches help an edit-compile loop, not a run over a fresh clone,
 # and they grow with every run in a kept target directory.
@@ -124,8 +126,12 @@ step "clippy" cargo_json clippy clippy --workspace --all-targets \
 # serde_json's preserve_order), so the AWS SDK crates are built twice.
 step "build binaries" cargo_json bins build --workspace --bins --message-format=json-render-diagnostics
 step "build tests" cargo_json tests test --workspace --no-run --message-format=json-render-diagnostics
+SWEEP_OPTS=()
+if [[ $OWN_TARGET == yes && $CARGO_INCREMENTAL == 0 ]]; then
+    SWEEP_OPTS=(--drop-incremental)
+fi
 step "remove stale build output" python3 scripts/target_sweep.py sweep "$CARGO_TARGET_DIR" debug \
-    "$MESSAGES"/clippy.jsonl.keep "$MESSAGES"/bins.jsonl.keep "$MESSAGES"/tests.jsonl.keep
+    "${SWEEP_OPTS[@]}" "$MESSAGES"/clippy.jsonl.keep "$MESSAGES"/bins.jsonl.keep "$MESSAGES"/tests.jsonl.keep
 step "tests" cargo test --workspace --no-fail-fast
 
 summary

@@ -126,6 +126,15 @@ class SweepTest(unittest.TestCase):
         saved = json.loads((d / target_sweep.KEEP_FILE).read_text())
         self.assertEqual(set(saved), {LIB, BIN, BIN_DEV, SCRIPT, SCRIPT_RUN})
 
+    def test_incremental_caches_go_only_when_asked(self):
+        keep = self.run_build()
+        cache = self.t.debug / "incremental" / "trailguard-2k3j4h5g6f7d8" / "s-abc"
+        touch(cache / "query-cache.bin")
+        target_sweep.main(["x", "sweep", str(self.t.target), "debug", *keep])
+        self.assertTrue(cache.exists())
+        target_sweep.main(["x", "sweep", str(self.t.target), "debug", "--drop-incremental", *keep])
+        self.assertFalse((self.t.debug / "incremental").exists())
+
     def test_a_missing_record_removes_nothing(self):
         self.run_build()
         target_sweep.main(["x", "sweep", str(self.t.target), "debug", "/nonexistent.keep"])
