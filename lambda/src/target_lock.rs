@@ -28,10 +28,15 @@ pub fn lock_key(target: &str) -> String {
     format!("lock#quarantine#{target}")
 }
 
+/// Time kept back from the invocation's deadline when waiting for a lock:
+/// the quarantine and the alert still need it.
+const DEADLINE_MARGIN: i64 = 15;
+
 /// Quarantines `target` under its lock. `lease` is the invocation's: the
 /// lock is pending under it. When another invocation keeps the lock past
-/// [`LOCK_WAIT`], the target is left to it (that invocation's alert says how
-/// its quarantine went). When the lock cannot be read at all, the quarantine
+/// [`LOCK_WAIT`] (or until [`DEADLINE_MARGIN`] before this invocation's
+/// deadline), the target is left to it (that invocation's alert says how its
+/// quarantine went). When the lock cannot be read at all, the quarantine
 /// goes ahead unlocked: stopping an attacker matters more than a tidy journal.
 pub async fn quarantine<B: Backend>(
     backend: &B,
@@ -39,7 +44,9 @@ pub async fn quarantine<B: Backend>(
     f: &Finding,
     lease: Lease,
 ) -> Result<String, String> {
-    quarantine_waiting(backend, target, f, lease, LOCK_WAIT).await
+    let left = lease.until - backend::now() - DEADLINE_MARGIN;
+    let wait = LOCK_WAIT.min(Duration::from_secs(u64::try_from(left).unwrap_or(0)));
+    quarantine_waiting(backend, target, f, lease, wait).await
 }
 
 /// [`quarantine`], waiting at most `wait` for the lock.
@@ -166,6 +173,28 @@ mod tests {
             "{out}"
         );
         assert!(b.quarantined.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn no_waiting_for_a_lock_past_the_invocations_deadline() {
+        let (b, f) = (MemoryBackend::default(), finding());
+        let now = backend::now();
+        let holder = Lease {
+            now,
+            until: now + 600,
+        };
+        assert!(b
+            .claim(&lock_key(MALLORY), now, now + LOCK_SECS, holder)
+            .await
+            .unwrap());
+        let ending = Lease {
+            now,
+            until: now + 5,
+        };
+        let started = std::time::Instant::now();
+        let out = quarantine(&b, MALLORY, &f, ending).await.unwrap();
+        assert!(out.contains("(waited 0 s)"), "{out}");
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 
     #[tokio::test]
