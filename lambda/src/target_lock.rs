@@ -147,18 +147,22 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_lock_held_too_long_leaves_the_target_to_its_holder() {
-        let (b, f) = (MemoryBackend::default(), finding());
+    /// Another invocation, ten minutes from its deadline, holds `target`'s lock.
+    async fn held_by_another_invocation(b: &MemoryBackend, target: &str) -> i64 {
         let now = backend::now();
         let holder = Lease {
             now,
             until: now + 600,
         };
-        assert!(b
-            .claim(&lock_key(MALLORY), now, now + LOCK_SECS, holder)
-            .await
-            .unwrap());
+        let key = lock_key(target);
+        assert!(b.claim(&key, now, now + LOCK_SECS, holder).await.unwrap());
+        now
+    }
+
+    #[tokio::test]
+    async fn a_lock_held_too_long_leaves_the_target_to_its_holder() {
+        let (b, f) = (MemoryBackend::default(), finding());
+        held_by_another_invocation(&b, MALLORY).await;
         let out = quarantine_waiting(
             &b,
             MALLORY,
@@ -178,15 +182,7 @@ mod tests {
     #[tokio::test]
     async fn no_waiting_for_a_lock_past_the_invocations_deadline() {
         let (b, f) = (MemoryBackend::default(), finding());
-        let now = backend::now();
-        let holder = Lease {
-            now,
-            until: now + 600,
-        };
-        assert!(b
-            .claim(&lock_key(MALLORY), now, now + LOCK_SECS, holder)
-            .await
-            .unwrap());
+        let now = held_by_another_invocation(&b, MALLORY).await;
         let ending = Lease {
             now,
             until: now + 5,
