@@ -365,7 +365,7 @@ async fn repeated_reads_cost_no_table_calls() {
 /// Two findings about the same user quarantined at once (two invocations):
 /// the quarantine lock in DynamoDB lets one run; the other waits, finds the
 /// quarantine in effect and does nothing, so the journal holds one entry
-/// whose saved state is the user's state before any quarantine.
+/// (without the lock both run and write one entry over the other).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_quarantines_of_one_user_journal_once() {
     use trailguard_lambda::backend::Lease;
